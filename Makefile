@@ -1,0 +1,46 @@
+# Kompetenscentret: `make run` serves the demo, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install serve demo translations extract-messages bench clean
+
+run: install demo serve
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	touch $@
+
+demo: install
+	$(BIN)/lms init-db
+	$(BIN)/lms seed-demo
+
+serve: install
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
+	$(BIN)/flask --app lms run --host $(HOST) --port $(PORT)
+
+test: install node_modules/axe-core/axe.min.js
+	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+node_modules/axe-core/axe.min.js: package.json
+	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent; \
+	else echo "npm not found: browser tests will skip their accessibility checks"; fi
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+
+translations: install
+	$(BIN)/pybabel compile --quiet -d lms/translations
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

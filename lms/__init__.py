@@ -1,0 +1,75 @@
+"""Kompetenscentret: a learning management system for periodic education."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; reads settings, binds extensions, registers the domain packages."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    init_config(app, config)
+    init_proxy(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def init_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    from lms.config import load_config
+
+    load_config(app, config)
+
+
+def init_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* headers only when told how many proxies stand in front."""
+    hops = {key: app.config[f"LMS_PROXY_FIX_X_{key.upper()}"] for key in ("for", "proto", "host")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"]
+        )
+
+
+def init_extensions(app: Flask) -> None:
+    from lms import models  # noqa: F401  (every model known before the first query)
+    from lms.auth.session import init_login
+    from lms.core.i18n import init_babel
+    from lms.core.security import init_security_headers
+    from lms.core.templating import init_templating
+    from lms.db_setup import init_database
+    from lms.extensions import csrf, limiter
+
+    init_database(app)
+    init_login(app)
+    init_babel(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_security_headers(app)
+    init_templating(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.admin.routes import bp as admin_bp
+    from lms.auth.routes import bp as auth_bp
+    from lms.core.errors import register_error_handlers
+    from lms.core.routes import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)

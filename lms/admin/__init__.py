@@ -1,0 +1,1 @@
+"""Administration: user accounts, roles and organisations (rooms arrive with planning)."""

@@ -1,0 +1,1 @@
+"""An append-only record of decisions that matter: roles, enrolments, attendance, certificates."""

@@ -1,0 +1,1 @@
+"""Accounts: log-in and log-out, invitations, password reset, roles and permission checks."""

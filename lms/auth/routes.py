@@ -1,0 +1,174 @@
+"""Log-in, log-out, invitations, password reset and the user's own account page."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import mail as account_mail
+from lms.auth import service
+from lms.auth.forms import (
+    ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm,
+)
+from lms.auth.passwords import WeakPassword, verify_password
+from lms.auth.urls import safe_next_url
+from lms.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LMS_LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["LMS_RESET_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("The e-mail address or the password is wrong."), "error")
+        else:
+            session.clear()
+            service.start_login_session(user, request.headers.get("User-Agent"))
+            db.session.commit()
+            login_user(user)
+            session["locale"] = user.locale
+            return redirect(safe_next_url(form.next.data, url_for("core.index")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    login_session = current_user.current_login_session
+    if login_session is not None:
+        service.end_login_session(login_session)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = service.find_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            account_mail.send_password_reset(user, service.make_token(user, service.PASSWORD_RESET))
+        flash(
+            _("If an account exists for that address, we have sent it a link to choose a new "
+              "password. The link works once, for a limited time."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    return _choose_password(token, service.PASSWORD_RESET, "auth/reset_password.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def accept_invitation(token: str):
+    return _choose_password(token, service.INVITATION, "auth/accept_invitation.html")
+
+
+def _choose_password(token: str, purpose: str, template: str):
+    try:
+        user = service.read_token(token, purpose)
+    except service.InvalidToken:
+        return render_template("auth/invalid_link.html", purpose=purpose), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data, actor_id=user.id)
+        except WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password is set. Log in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template(template, form=form, user=user)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _render_account(ProfileForm(obj=current_user), ChangePasswordForm())
+
+
+def _render_account(profile: ProfileForm, password_form: ChangePasswordForm):
+    return render_template("auth/account.html", profile=profile, password_form=password_form)
+
+
+@bp.post("/account/profile")
+@login_required
+def update_profile():
+    profile = ProfileForm()
+    if not profile.validate_on_submit():
+        return _render_account(profile, ChangePasswordForm(formdata=None)), 422
+    current_user.name = profile.name.data.strip()
+    current_user.locale = profile.locale.data
+    session["locale"] = profile.locale.data
+    db.session.commit()
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit(_reset_limit)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            try:
+                service.set_password(current_user, form.password.data, actor_id=current_user.id)
+            except WeakPassword as error:
+                form.password.errors.append(str(error))
+            else:
+                db.session.commit()
+                logout_user()
+                session.clear()
+                flash(_("Your password is changed and you are logged out everywhere. "
+                        "Log in with the new password."), "success")
+                return redirect(url_for("auth.login"))
+    return _render_account(ProfileForm(formdata=None, obj=current_user), form), 422
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        current_user.locale = form.locale.data
+        db.session.commit()
+    return redirect(safe_next_url(form.next.data, url_for("core.index")))

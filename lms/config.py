@@ -1,0 +1,142 @@
+"""Settings, layered: defaults, then instance/config.py, then the environment, then a test mapping.
+
+Every setting is documented in docs/configuration.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+DEFAULT_SECRET_KEY = "change-me"
+MODES = ("demo", "production", "test")
+
+
+class ConfigError(RuntimeError):
+    """The settings are not safe or not complete enough to start."""
+
+
+class Defaults:
+    LMS_MODE = "demo"
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # filled in with a SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    LMS_SITE_NAME = "Kompetenscentret"
+    LMS_TIMEZONE = "Europe/Stockholm"
+    LMS_DEFAULT_LOCALE = "sv"
+    LMS_LOCALES = ("sv", "en")
+    LMS_BASE_URL = "http://127.0.0.1:5000"
+    LMS_MAIL_FROM = "Kompetenscentret <no-reply@kompetenscentret.example>"
+    LMS_OUTBOX_DIR = None  # instance/outbox
+    LMS_LOGIN_SESSION_HOURS = 12
+    LMS_INVITATION_DAYS = 7
+    LMS_PASSWORD_RESET_MINUTES = 60
+    LMS_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LMS_RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    LMS_PROXY_FIX_X_FOR = 0
+    LMS_PROXY_FIX_X_PROTO = 0
+    LMS_PROXY_FIX_X_HOST = 0
+    LMS_ARGON2_TIME_COST = 3
+    LMS_ARGON2_MEMORY_COST = 65536
+    LMS_ARGON2_PARALLELISM = 4
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SESSION_COOKIE_NAME = "lms_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Fill app.config from the four layers, then derive what depends on them."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    _load_environment(app)
+    if test_config:
+        app.config.update(test_config)
+    _derive(app)
+    _check(app)
+
+
+def _load_environment(app: Flask) -> None:
+    """`LMS_*` variables (JSON-parsed where possible), plus the two conventional names.
+
+    `LMS_MODE` sets the setting `LMS_MODE`; a variable naming no `LMS_` setting sets the Flask or
+    extension setting after the prefix, e.g. `LMS_RATELIMIT_STORAGE_URI` sets `RATELIMIT_STORAGE_URI`.
+    """
+    for name, value in sorted(os.environ.items()):
+        if not name.startswith("LMS_") or name == "LMS_":
+            continue
+        key = name if name in app.config else name[len("LMS_"):]
+        app.config[key] = _loads(value)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+
+def _loads(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _derive(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    mode = app.config["LMS_MODE"]
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lms.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("LMS_OUTBOX_DIR"):
+        app.config["LMS_OUTBOX_DIR"] = str(instance / "outbox")
+    if mode == "demo" and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _demo_secret_key(instance)
+    if mode == "demo":
+        app.config["SESSION_COOKIE_SECURE"] = app.config.get("LMS_SECURE_COOKIES", False)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LMS_DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LMS_TIMEZONE"]
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` and `postgresql://` URLs and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _demo_secret_key(instance: Path) -> str:
+    """Generate the demo's secret key once and keep it in instance/, readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _check(app: Flask) -> None:
+    mode = app.config["LMS_MODE"]
+    if mode not in MODES:
+        raise ConfigError(f"LMS_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    key = app.config.get("SECRET_KEY")
+    if mode == "production" and (not key or key == DEFAULT_SECRET_KEY or len(key) < 32):
+        raise ConfigError(
+            "SECRET_KEY is missing, the default or shorter than 32 characters; "
+            "production refuses to start without a strong secret key "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
