@@ -19,6 +19,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 demo: install
 	$(BIN)/lms init-db
+	$(BIN)/lms content import
 	$(BIN)/lms seed-demo
 
 serve: install
@@ -34,7 +35,7 @@ node_modules/axe-core/axe.min.js: package.json
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
 translations: install
 	$(BIN)/pybabel compile --quiet -d lms/translations

@@ -60,12 +60,14 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.admin.routes import bp as admin_bp
     from lms.auth.routes import bp as auth_bp
+    from lms.catalog.routes import bp as catalog_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(catalog_bp)
     register_error_handlers(app)
 
 

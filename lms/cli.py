@@ -1,6 +1,8 @@
 """`flask --app lms lms <command>`, also installed as the console script `lms <command>`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
@@ -66,6 +68,58 @@ def seed_demo_command() -> None:
         click.echo(f"{role} {email} {password}")
 
 
+content_cli = AppGroup("content", help="Check and import courses_content/.")
+lms_cli.add_command(content_cli)
+
+
+def _content_path(path: str | None) -> Path:
+    return Path(path or current_app.config["LMS_CONTENT_DIR"])
+
+
+def _print_errors(errors) -> None:  # type: ignore[no-untyped-def]
+    for error in errors:
+        click.echo(str(error), err=True)
+    click.echo(f"{len(errors)} error(s); nothing was imported or changed.", err=True)
+
+
+@content_cli.command("check")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+def content_check(path: str | None) -> None:
+    """Check every course under PATH (default: courses_content/) and report every error."""
+    from lms.catalog.content import load_content
+
+    report = load_content(_content_path(path))
+    if not report.ok:
+        _print_errors(report.errors)
+        raise SystemExit(1)
+    modules = sum(len(c.modules) for c in report.courses)
+    click.echo(f"OK: {len(report.courses)} courses, {modules} modules.")
+
+
+@content_cli.command("import")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.option("--as", "actor_email", help="E-mail of the person importing (recorded in the history).")
+def content_import(path: str | None, actor_email: str | None) -> None:
+    """Check, then import every course under PATH in one transaction."""
+    from lms.auth.service import find_user_by_email
+    from lms.catalog.content import load_content
+    from lms.catalog.service import import_content
+
+    actor = find_user_by_email(actor_email) if actor_email else None
+    if actor_email and actor is None:
+        raise click.BadParameter(f"no account for {actor_email}", param_hint="--as")
+    report = load_content(_content_path(path))
+    if not report.ok:
+        _print_errors(report.errors)
+        raise SystemExit(1)
+    with click.progressbar(length=len(report.courses), label="Importing courses") as bar:
+        result = import_content(report.courses, report.errors, actor_id=actor.id if actor else None,
+                                on_course=lambda _course: bar.update(1))
+    db.session.commit()
+    click.echo(f"Imported: {len(result.created)} created, {len(result.updated)} updated, "
+               f"{len(result.unchanged)} unchanged.")
+
+
 def main() -> None:
     """The `lms` console script: the `lms` command group with the app loaded."""
     from lms import create_app
@@ -74,6 +128,6 @@ def main() -> None:
         name="lms", create_app=create_app, add_default_commands=False, add_version_option=False,
         load_dotenv=False, help="Kompetenscentret's own commands.",
     )
-    for name, command in lms_cli.commands.items():
+    for name, command in lms_cli.commands.items():  # includes the `content` group
         cli.add_command(command, name)
     cli.main(prog_name="lms")

@@ -32,6 +32,7 @@ class Defaults:
     LMS_BASE_URL = "http://127.0.0.1:5000"
     LMS_MAIL_FROM = "Kompetenscentret <no-reply@kompetenscentret.example>"
     LMS_OUTBOX_DIR = None  # instance/outbox
+    LMS_CONTENT_DIR = None  # courses_content/ beside the lms package
     LMS_LOGIN_SESSION_HOURS = 12
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
@@ -98,6 +99,8 @@ def _derive(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if not app.config.get("LMS_CONTENT_DIR"):
+        app.config["LMS_CONTENT_DIR"] = str(Path(app.root_path).parent / "courses_content")
     if not app.config.get("LMS_OUTBOX_DIR"):
         app.config["LMS_OUTBOX_DIR"] = str(instance / "outbox")
     if mode == "demo" and not app.config.get("SECRET_KEY"):

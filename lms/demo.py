@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email
+from lms.catalog.demo import seed_catalog_demo
 from lms.extensions import db
 
 DEMO_PASSWORD = "kompetens-demo-2026"
@@ -67,6 +68,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     organisations = _seed_organisations()
     _seed_staff(organisations, password_hash)
     _seed_learners(organisations, password_hash)
+    seed_catalog_demo([learner_email(i) for i in range(LEARNER_COUNT)])
     db.session.commit()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),

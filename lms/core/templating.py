@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.auth.models import Role
+from lms.catalog.labels import language_name, sdg_name
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,14 @@ class NavItem:
             return True
         if not user.is_authenticated:
             return False
-        return not self.roles or user.has_role(*self.roles)
+        return not self.roles or user.has_role(Role.ADMIN, *self.roles)
 
 
 NAVIGATION: list[NavItem] = [
     NavItem(_l("Start"), "core.index", None),
+    NavItem(_l("Courses"), "catalog.catalogue", None),
+    NavItem(_l("My learning"), "catalog.my_learning", ()),
+    NavItem(_l("Course content"), "catalog.manage", (Role.COORDINATOR,)),
     NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
     NavItem(_l("Organisations"), "admin.organisations", (Role.ADMIN,)),
     NavItem(_l("My account"), "auth.account", ()),
@@ -72,6 +76,9 @@ def init_templating(app: Flask) -> None:
         navigation=navigation,
         field_attrs=field_attrs,
         role_label=ROLE_LABELS.get,
+        sdg_name=sdg_name,
+        language_name=language_name,
+        Role=Role,
         sector_label=SECTOR_LABELS.get,
         current_locale=lambda: str(get_locale() or app.config["LMS_DEFAULT_LOCALE"]),
     )

@@ -1,0 +1,152 @@
+"""The public catalogue, the module reader, progress, and content history for coordinators."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.auth.models import Role
+from lms.auth.permissions import has_any_role, role_required
+from lms.catalog import service
+from lms.catalog.content import COMPETENCE_AREAS, attachment_type
+from lms.catalog.forms import ProgressForm, PublicationForm
+from lms.catalog.models import Course
+from lms.extensions import db
+
+bp = Blueprint("catalog", __name__)
+
+
+def _is_staff() -> bool:
+    return has_any_role(current_user, Role.COORDINATOR, Role.TRAINER)
+
+
+def _load_course(slug: str) -> Course:
+    """The course, or 404 when it does not exist or is hidden from this visitor."""
+    course = service.get_course(slug)
+    if course is None:
+        abort(404)
+    has_progress = current_user.is_authenticated and bool(
+        service.done_module_ids(current_user.id, [m.id for m in course.modules]))
+    if not service.can_read_course(course, is_staff=_is_staff(), has_progress=has_progress):
+        abort(404)
+    return course
+
+
+@bp.get("/courses")
+def catalogue():
+    text = request.args.get("q", "").strip()[:200]
+    area = request.args.get("area") or None
+    sdg = request.args.get("sdg", type=int)
+    language = request.args.get("language") or None
+    courses = service.search_catalogue(text, area, sdg, language)
+    return render_template(
+        "catalog/catalogue.html", courses=courses, facets=service.catalogue_facets(),
+        text=text, area=area, sdg=sdg, language=language, upcoming=_upcoming(courses),
+    )
+
+
+def _upcoming(courses: list[Course]) -> dict:
+    """Upcoming cycles per course, once planning is installed."""
+    try:
+        from lms.planning.service import upcoming_cycles_for_courses
+    except ImportError:
+        return {}
+    return upcoming_cycles_for_courses([c.id for c in courses])
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str):
+    course = _load_course(slug)
+    progress = service.course_progress(current_user.id, course) if current_user.is_authenticated else None
+    return render_template("catalog/course.html", course=course, progress=progress,
+                           upcoming=_upcoming([course]).get(course.id, []))
+
+
+@bp.get("/courses/<slug>/modules/<module_slug>")
+@login_required
+def module(slug: str, module_slug: str):
+    course = _load_course(slug)
+    module = service.module_by_slug(course, module_slug) or abort(404)
+    previous, following = service.neighbours(course, module)
+    progress = service.course_progress(current_user.id, course)
+    return render_template("catalog/module.html", course=course, module=module, previous=previous,
+                           following=following, progress=progress, form=ProgressForm())
+
+
+@bp.post("/courses/<slug>/modules/<module_slug>/done")
+@login_required
+def mark_done(slug: str, module_slug: str):
+    course = _load_course(slug)
+    module = service.module_by_slug(course, module_slug) or abort(404)
+    if not ProgressForm().validate_on_submit():
+        abort(400)
+    if request.form.get("undo"):
+        service.mark_module_not_done(current_user.id, module)
+        message = _("“%(title)s” is no longer marked as done.", title=module.title)
+    else:
+        service.mark_module_done(current_user.id, module)
+        message = _("“%(title)s” is marked as done.", title=module.title)
+    db.session.commit()
+    flash(message, "success")
+    following = service.neighbours(course, module)[1]
+    if following is not None and not request.form.get("undo"):
+        return redirect(url_for("catalog.module", slug=slug, module_slug=following.slug))
+    return redirect(url_for("catalog.module", slug=slug, module_slug=module.slug))
+
+
+@bp.get("/courses/<slug>/files/<path:filename>")
+def attachment(slug: str, filename: str):
+    """A file beside the course's Markdown: only known types, only inside the course's folder."""
+    course = _load_course(slug)
+    content_type = attachment_type(filename)
+    folder = (Path(current_app.config["LMS_CONTENT_DIR"]) / course.slug).resolve()
+    path = (folder / filename).resolve()
+    if content_type is None or folder not in path.parents or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type.split(";")[0], max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+@bp.get("/my/learning")
+@login_required
+def my_learning():
+    return render_template("catalog/my_learning.html", courses=service.my_learning(current_user.id))
+
+
+@bp.get("/courses/manage")
+@role_required(Role.COORDINATOR)
+def manage():
+    courses = service.all_courses_with_versions()
+    return render_template("catalog/manage.html", courses=courses, form=PublicationForm())
+
+
+@bp.get("/courses/<slug>/versions")
+@role_required(Role.COORDINATOR)
+def versions(slug: str):
+    course = service.get_course_with_history(slug) or abort(404)
+    return render_template("catalog/versions.html", course=course, form=PublicationForm())
+
+
+@bp.post("/courses/<slug>/publication")
+@role_required(Role.ADMIN)
+def publication(slug: str):
+    course = service.get_course(slug) or abort(404)
+    form = PublicationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    published = form.published.data == "1"
+    service.set_published(course, published, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("“%(title)s” is now shown in the catalogue.", title=course.title) if published
+          else _("“%(title)s” is hidden from the catalogue; those who started it keep it.", title=course.title),
+          "success")
+    return redirect(url_for("catalog.versions", slug=slug))
+
+
+@bp.app_template_global()
+def competence_areas() -> tuple[str, ...]:
+    return COMPETENCE_AREAS

@@ -1,0 +1,180 @@
+"""The catalogue, course pages, the reader, progress and content history, through HTTP."""
+import pytest
+from sqlalchemy import select
+
+from lms.catalog.content import load_content
+from lms.catalog.models import Course, ModuleProgress
+from lms.catalog.service import import_content
+from lms.extensions import db
+from tests.catalog.conftest import SHIPPED
+from tests.factories import make_user
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def courses(app):
+    report = load_content(SHIPPED)
+    import_content(report.courses, report.errors)
+    db.session.commit()
+    return {c.slug: c for c in db.session.execute(select(Course)).scalars()}
+
+
+def test_the_catalogue_is_public_and_lists_every_published_course(client, courses):
+    html = client.get("/courses").text
+    for course in courses.values():
+        assert course.title in html
+
+
+@pytest.mark.parametrize("query, expected, absent", [
+    ("q=årsmöte", "Styrelsearbete i ideella föreningar", "GDPR för föreningar"),
+    ("q=IMY personuppgiftsincident", "GDPR för föreningar", "Styrelsearbete"),
+    ("area=Hållbar+utveckling", "Agenda 2030", "GDPR för föreningar"),
+    ("sdg=5", None, None),
+    ("language=en", None, "Styrelsearbete"),
+])
+def test_search_and_filters(client, courses, query, expected, absent):
+    html = client.get(f"/courses?{query}").text
+    if expected:
+        assert expected in html
+    if absent:
+        assert absent not in html
+
+
+def test_filter_by_goal_shows_exactly_the_courses_with_it(client, courses):
+    html = client.get("/courses?sdg=16").text
+    for course in courses.values():
+        assert (course.title in html) == (16 in course.sdgs), course.slug
+
+
+def test_the_course_page_is_public(client, courses):
+    response = client.get("/courses/styrelsearbete", headers=EN)
+    assert response.status_code == 200
+    html = response.text
+    assert "Efter kursen kan du" in html and "Goal 16" in html
+    assert "Log in to read the modules" in html
+    assert client.get("/courses/no-such-course").status_code == 404
+
+
+def test_reading_needs_a_log_in(client, courses):
+    response = client.get("/courses/styrelsearbete/modules/04-arsmotet")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_learner_reads_marks_done_and_sees_progress(learner_client, courses):
+    page = learner_client.get("/courses/styrelsearbete/modules/01-den-ideella-foreningen", headers=EN).text
+    assert "Module 1 of 6" in page and "Mark as done" in page
+    response = learner_client.post("/courses/styrelsearbete/modules/01-den-ideella-foreningen/done")
+    assert response.headers["Location"] == "/courses/styrelsearbete/modules/02-styrelsens-roller"
+    course_page = learner_client.get("/courses/styrelsearbete", headers=EN).text
+    assert "1 of 6 required modules done" in course_page
+    learning = learner_client.get("/my/learning", headers=EN).text
+    assert "Styrelsearbete i ideella föreningar" in learning and "Continue with" in learning
+    learner_client.post("/courses/styrelsearbete/modules/01-den-ideella-foreningen/done")
+    assert db.session.execute(select(ModuleProgress)).scalars().all().__len__() == 1
+    learner_client.post("/courses/styrelsearbete/modules/01-den-ideella-foreningen/done", data={"undo": "1"})
+    assert "0 of 6 required modules done" in learner_client.get("/courses/styrelsearbete", headers=EN).text
+
+
+def test_optional_modules_do_not_count_towards_progress(learner_client, courses):
+    course = courses["foreningsekonomi"]
+    required = [m for m in course.modules if m.required]
+    assert len(required) < len(course.modules)
+    for module in required:
+        learner_client.post(f"/courses/foreningsekonomi/modules/{module.slug}/done")
+    learning = learner_client.get("/my/learning", headers=EN).text
+    assert "All required modules are done" in learning
+
+
+def test_the_reader_links_previous_and_next(learner_client, courses):
+    html = learner_client.get("/courses/styrelsearbete/modules/03-stadgar").text
+    assert 'rel="prev" href="/courses/styrelsearbete/modules/02-styrelsens-roller"' in html
+    assert 'rel="next" href="/courses/styrelsearbete/modules/04-arsmotet"' in html
+    assert learner_client.get("/courses/styrelsearbete/modules/99-nope").status_code == 404
+
+
+def test_rewritten_paths_match_the_routes(app, courses):
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("catalog.attachment", slug="s", filename="a.svg") == "/courses/s/files/a.svg"
+        assert url_for("catalog.module", slug="s", module_slug="m") == "/courses/s/modules/m"
+
+
+def test_attachments_are_served_with_their_type_and_a_sandbox(client, courses):
+    svg = client.get("/courses/styrelsearbete/files/arsmote-dagordning.svg")
+    assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in svg.headers["Content-Security-Policy"]
+    text = client.get("/courses/styrelsearbete/files/protokollmall.txt")
+    assert text.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize("path", [
+    "/courses/styrelsearbete/files/../gdpr-for-foreningar/course.yaml",
+    "/courses/styrelsearbete/files/..%2fgdpr-for-foreningar%2f01-grunderna-i-dataskydd.md",
+    "/courses/styrelsearbete/files/%2e%2e/%2e%2e/README.md",
+    "/courses/styrelsearbete/files/04-arsmotet.gift",
+    "/courses/styrelsearbete/files/course.yaml",
+    "/courses/styrelsearbete/files//etc/passwd",
+    "/courses/styrelsearbete/files/finns-inte.png",
+])
+def test_attachments_cannot_escape_the_course_folder_or_reveal_sources(client, courses, path):
+    assert client.get(path, follow_redirects=True).status_code == 404
+
+
+def test_an_unpublished_course_is_hidden_but_kept_for_those_who_started(app, client, learner_client, courses):
+    learner_client.post("/courses/gdpr-for-foreningar/modules/01-grunderna-i-dataskydd/done")
+    courses["gdpr-for-foreningar"].published = False
+    db.session.commit()
+    assert "GDPR för föreningar" not in client.get("/courses").text
+    assert client.get("/courses/gdpr-for-foreningar").status_code == 404
+    assert learner_client.get("/courses/gdpr-for-foreningar").status_code == 200
+    stranger = make_user(locale="en")
+    db.session.commit()
+    other = app.test_client()
+    other.post("/login", data={"email": stranger.email, "password": "correct horse battery"})
+    assert other.get("/courses/gdpr-for-foreningar/modules/01-grunderna-i-dataskydd").status_code == 404
+
+
+def test_coordinators_see_versions_and_history(coordinator_client, courses):
+    listing = coordinator_client.get("/courses/manage", headers=EN).text
+    assert courses["styrelsearbete"].content_version[:12] in listing
+    history = coordinator_client.get("/courses/styrelsearbete/versions", headers=EN).text
+    assert "Import history" in history and "created" in history
+    assert "Hide from the catalogue" not in history, "only admins publish and unpublish"
+
+
+def test_learners_cannot_see_content_administration(learner_client, courses):
+    assert learner_client.get("/courses/manage").status_code == 403
+    assert learner_client.get("/courses/styrelsearbete/versions").status_code == 403
+
+
+def test_only_admins_unpublish(coordinator_client, admin_client, courses):
+    assert coordinator_client.post("/courses/styrelsearbete/publication", data={"published": "0"}).status_code == 403
+    response = admin_client.post("/courses/styrelsearbete/publication", data={"published": "0"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert courses["styrelsearbete"].published is False
+    admin_client.post("/courses/styrelsearbete/publication", data={"published": "1"})
+    db.session.expire_all()
+    assert courses["styrelsearbete"].published is True
+
+
+def test_marking_done_needs_a_csrf_token(app, learner_client, courses):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = learner_client.post("/courses/styrelsearbete/modules/01-den-ideella-foreningen/done")
+    assert response.status_code == 400
+    assert db.session.execute(select(ModuleProgress)).first() is None
+
+
+def test_the_catalogue_lists_without_a_query_per_course(app, client, courses):
+    from sqlalchemy import event
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        client.get("/courses")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) <= 8, statements
