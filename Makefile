@@ -38,7 +38,7 @@ extract-messages: install
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
 translations: install
-	$(BIN)/pybabel compile --quiet -d lms/translations
+	$(BIN)/pybabel compile -d lms/translations
 
 bench: install
 	$(BIN)/python -m bench

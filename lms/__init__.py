@@ -61,13 +61,21 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin.routes import bp as admin_bp
     from lms.auth.routes import bp as auth_bp
     from lms.catalog.routes import bp as catalog_bp
+    from lms.quizzes.routes import bp as quizzes_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
+    from lms.enrollment.routes import bp as enrollment_bp
+    from lms.notifications.routes import bp as calendar_bp
+    from lms.planning.routes import bp as planning_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(planning_bp)
+    app.register_blueprint(enrollment_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(quizzes_bp)
     register_error_handlers(app)
 
 

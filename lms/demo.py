@@ -12,7 +12,9 @@ from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email
 from lms.catalog.demo import seed_catalog_demo
+from lms.quizzes.demo import seed_quiz_demo
 from lms.extensions import db
+from lms.planning.demo import seed_planning_demo
 
 DEMO_PASSWORD = "kompetens-demo-2026"
 
@@ -69,6 +71,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     _seed_staff(organisations, password_hash)
     _seed_learners(organisations, password_hash)
     seed_catalog_demo([learner_email(i) for i in range(LEARNER_COUNT)])
+    seed_quiz_demo([learner_email(i) for i in range(LEARNER_COUNT)])
+    seed_planning_demo()
     db.session.commit()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),

@@ -63,3 +63,45 @@ def make_course(slug: str | None = None, *, title: str | None = None, modules: i
     db.session.add(course)
     db.session.flush()
     return course
+
+
+def make_room(name: str | None = None, *, capacity: int = 20,
+              address: str = "Norra Grängesbergsgatan 26, 214 50 Malmö"):
+    from lms.planning.models import Room
+
+    room = Room(name=name or f"Sal {next(_counter)}", capacity=capacity, address=address,
+                accessibility_notes="Hiss och hörslinga.")
+    db.session.add(room)
+    db.session.flush()
+    return room
+
+
+def make_cycle(course=None, *, title: str | None = None, first_date=None, start=None,
+               weekdays=(1,), sessions: int = 4, capacity: int = 10, room=None, trainers=(),
+               approval_required: bool = False, skip_holidays: bool = False, published: bool = True,
+               opens_on=None, closes_on=None, duration_minutes: int = 120, now=None):
+    """A weekly cycle planned through the service (sessions at 18:00 local unless told)."""
+    from datetime import date, time
+
+    from lms.db_types import utcnow
+    from lms.planning import service
+    from lms.planning.models import RecurrenceKind
+    from lms.planning.recurrence import Recurrence
+
+    course = course or make_course()
+    recurrence = Recurrence(
+        kind=RecurrenceKind.WEEKLY, first_date=first_date or date(2030, 1, 7),
+        start_time=start or time(18, 0), duration_minutes=duration_minutes, weekdays=tuple(weekdays),
+        count=sessions, skip_holidays=skip_holidays,
+    )
+    spec = service.CycleSpec(
+        course_id=course.id, title=title or f"Omgång {next(_counter)}", recurrence=recurrence,
+        room_id=room.id if room else None, capacity=capacity,
+        trainer_ids=tuple(t.id for t in trainers), opens_on=opens_on, closes_on=closes_on,
+        approval_required=approval_required, min_attendance_percent=80,
+    )
+    now = now or utcnow()
+    cycle = service.save_cycle(None, spec, actor_id=None, now=now)
+    if published:
+        service.publish_cycle(cycle, actor_id=None, now=now)
+    return cycle

@@ -17,6 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from lms.catalog.markdown import is_relative
+from lms.quizzes.content import QuizSource, read_quiz_file, read_settings
 
 COMPETENCE_AREAS = (
     "Föreningsstyrning", "Ekonomi", "Juridik och dataskydd", "Projektledning",
@@ -30,7 +31,7 @@ COURSE_FIELDS = {
     "competence_areas": True, "sdgs": True, "estimated_hours": True, "certificate_design": True,
     "learning_outcomes": True, "modules": True,
 }
-MODULE_FIELDS = {"title": True, "minutes": True, "required": False, "quiz": False}
+MODULE_FIELDS = {"title": True, "minutes": True, "required": False, "quiz": False, "quiz_settings": False}
 ATTACHMENT_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
     ".webp": "image/webp", ".svg": "image/svg+xml", ".pdf": "application/pdf",
@@ -64,6 +65,7 @@ class ModuleSource:
     body: str
     quiz_file: str | None
     path: Path
+    quiz: QuizSource | None = None
 
 
 @dataclass
@@ -328,19 +330,36 @@ def _load_module(course: CourseSource, slug: str, position: int, path: Path, err
     if not isinstance(required, bool):
         errors.add(path, lines.get("required", 1), f"required must be true or false, not {required!r}")
     quiz = data.get("quiz")
+    quiz_source = None
     if quiz is not None and not _quiz_file_ok(course, quiz):
         errors.add(path, lines.get("quiz", 1), f"quiz file {quiz!r} does not exist beside the module")
+    elif quiz is not None:
+        quiz_source = _load_quiz(course.folder / quiz, data, lines, path, errors)
+    elif "quiz_settings" in data:
+        errors.add(path, lines.get("quiz_settings", 1), "quiz_settings without a quiz file")
     body_offset = text[: match.end()].count("\n")
     body = text[match.end():]
     _check_body_links(course, body, body_offset, path, errors)
     if len(errors.errors) > before:
         return None
     return ModuleSource(slug=slug, position=position, title=title.strip(), minutes=minutes,
-                        required=required, body=body, quiz_file=quiz, path=path)
+                        required=required, body=body, quiz_file=quiz, path=path, quiz=quiz_source)
+
+
+def _load_quiz(quiz_path: Path, data, lines, module_path: Path, errors) -> QuizSource | None:  # type: ignore[no-untyped-def]
+    """Settings from the module's front matter, questions from the GIFT file beside it."""
+    settings = read_settings(
+        data.get("quiz_settings"), lambda name: lines.get(name, 1),
+        lambda line, message: errors.add(module_path, line, message),
+    )
+    source, gift_errors = read_quiz_file(quiz_path, settings)
+    for error in gift_errors:
+        errors.add(quiz_path, error.line, error.message)
+    return source
 
 
 def _quiz_file_ok(course: CourseSource, quiz: Any) -> bool:
-    if not isinstance(quiz, str) or "/" in quiz or "\\" in quiz or not quiz.endswith((".gift", ".yaml")):
+    if not isinstance(quiz, str) or "/" in quiz or "\\" in quiz or not quiz.endswith(".gift"):
         return False
     return (course.folder / quiz).is_file()
 

@@ -22,16 +22,10 @@ def _is_staff() -> bool:
     return has_any_role(current_user, Role.COORDINATOR, Role.TRAINER)
 
 
-def _load_course(slug: str) -> Course:
+def load_course(slug: str) -> Course:
     """The course, or 404 when it does not exist or is hidden from this visitor."""
-    course = service.get_course(slug)
-    if course is None:
-        abort(404)
-    has_progress = current_user.is_authenticated and bool(
-        service.done_module_ids(current_user.id, [m.id for m in course.modules]))
-    if not service.can_read_course(course, is_staff=_is_staff(), has_progress=has_progress):
-        abort(404)
-    return course
+    user_id = current_user.id if current_user.is_authenticated else None
+    return service.readable_course(slug, user_id, is_staff=_is_staff()) or abort(404)
 
 
 @bp.get("/courses")
@@ -58,7 +52,7 @@ def _upcoming(courses: list[Course]) -> dict:
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    course = _load_course(slug)
+    course = load_course(slug)
     progress = service.course_progress(current_user.id, course) if current_user.is_authenticated else None
     return render_template("catalog/course.html", course=course, progress=progress,
                            upcoming=_upcoming([course]).get(course.id, []))
@@ -67,7 +61,7 @@ def course(slug: str):
 @bp.get("/courses/<slug>/modules/<module_slug>")
 @login_required
 def module(slug: str, module_slug: str):
-    course = _load_course(slug)
+    course = load_course(slug)
     module = service.module_by_slug(course, module_slug) or abort(404)
     previous, following = service.neighbours(course, module)
     progress = service.course_progress(current_user.id, course)
@@ -78,10 +72,13 @@ def module(slug: str, module_slug: str):
 @bp.post("/courses/<slug>/modules/<module_slug>/done")
 @login_required
 def mark_done(slug: str, module_slug: str):
-    course = _load_course(slug)
+    course = load_course(slug)
     module = service.module_by_slug(course, module_slug) or abort(404)
     if not ProgressForm().validate_on_submit():
         abort(400)
+    if module.quiz_file:
+        flash(_("This module is done when you pass its quiz."), "info")
+        return redirect(url_for("quizzes.overview", slug=slug, module_slug=module.slug))
     if request.form.get("undo"):
         service.mark_module_not_done(current_user.id, module)
         message = _("“%(title)s” is no longer marked as done.", title=module.title)
@@ -99,7 +96,7 @@ def mark_done(slug: str, module_slug: str):
 @bp.get("/courses/<slug>/files/<path:filename>")
 def attachment(slug: str, filename: str):
     """A file beside the course's Markdown: only known types, only inside the course's folder."""
-    course = _load_course(slug)
+    course = load_course(slug)
     content_type = attachment_type(filename)
     folder = (Path(current_app.config["LMS_CONTENT_DIR"]) / course.slug).resolve()
     path = (folder / filename).resolve()

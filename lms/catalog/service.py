@@ -15,6 +15,7 @@ from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
 from lms.db_types import utcnow
+from lms.quizzes.importing import sync_quiz
 from lms.extensions import db
 
 
@@ -72,6 +73,7 @@ def _create_course(source: CourseSource, actor_id: int | None) -> Course:
     _apply_course_fields(course, source)
     course.modules = [_new_module(source, m) for m in source.modules]
     db.session.flush()
+    _sync_quizzes(course, source)
     _record_version(course, source.version, actor_id, "created")
     return course
 
@@ -92,8 +94,17 @@ def _update_course(course: Course, source: CourseSource) -> str:
             changed += 1
     for module in removed:
         course.modules.remove(module)
+    db.session.flush()
+    _sync_quizzes(course, source)
     course.updated_at = utcnow()
     return f"updated: {changed} changed, {added} added, {len(removed)} removed"
+
+
+def _sync_quizzes(course: Course, source: CourseSource) -> None:
+    modules = {m.slug: m for m in course.modules}
+    for module_source in source.modules:
+        if module_source.quiz is not None:
+            sync_quiz(modules[module_source.slug], module_source.quiz)
 
 
 def _apply_course_fields(course: Course, source: CourseSource) -> None:
@@ -279,6 +290,15 @@ def my_learning(user_id: int) -> list[CourseProgress]:
     ).scalars()}
     done = done_module_ids(user_id)
     return [CourseProgress(courses[i], done) for i in course_ids]
+
+
+def readable_course(slug: str, user_id: int | None, *, is_staff: bool) -> Course | None:
+    """The course by slug if this person may read it (see `can_read_course`), else None."""
+    course = get_course(slug)
+    if course is None:
+        return None
+    has_progress = user_id is not None and bool(done_module_ids(user_id, [m.id for m in course.modules]))
+    return course if can_read_course(course, is_staff=is_staff, has_progress=has_progress) else None
 
 
 def can_read_course(course: Course, *, is_staff: bool, has_progress: bool) -> bool:

@@ -32,8 +32,13 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Courses"), "catalog.catalogue", None),
     NavItem(_l("My learning"), "catalog.my_learning", ()),
     NavItem(_l("Course content"), "catalog.manage", (Role.COORDINATOR,)),
+    NavItem(_l("Quizzes"), "quizzes.index", (Role.TRAINER, Role.COORDINATOR)),
     NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
     NavItem(_l("Organisations"), "admin.organisations", (Role.ADMIN,)),
+    NavItem(_l("Planning"), "planning.index", (Role.COORDINATOR,)),
+    NavItem(_l("Enrolment requests"), "enrollment.requests", (Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
+    NavItem(_l("My sessions"), "planning.my_sessions", (Role.TRAINER,)),
+    NavItem(_l("My schedule"), "enrollment.my_schedule", (Role.LEARNER,)),
     NavItem(_l("My account"), "auth.account", ()),
 ]
 

@@ -16,6 +16,10 @@ def test_a_learner_searches_reads_and_marks_a_module_done(browse, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Föreningens ekonomi och bokföring")
 
     browse.submit(lambda: page.get_by_role("link", name=re.compile("Börja läsa|Fortsätt")).click())
+    expect(page.get_by_role("link", name="Gör quizet")).to_be_visible()
+    browse.submit(lambda: page.get_by_role("navigation", name="Brödsmulor")
+                  .get_by_role("link", name="Föreningens ekonomi och bokföring").click())
+    browse.submit(lambda: page.get_by_role("link", name="Löpande bokföring och kassörens arbete").click())
     first_title = page.get_by_role("heading", level=1).inner_text()
     expect(page.locator(".prose table").first).to_be_visible()
     browse.submit(lambda: page.get_by_role("button", name="Markera som klar").click())

@@ -1,0 +1,1 @@
+"""Enrolment in cycles: seats, the wait-list, approval and bulk enrolment."""

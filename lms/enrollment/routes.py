@@ -1,0 +1,173 @@
+"""Enrolment pages: a cycle as the public sees it, enrolling, the schedule, approvals, bulk."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.auth.models import Organisation, Role
+from lms.auth.permissions import has_any_role, role_required
+from lms.auth.urls import safe_next_url
+from lms.db_types import utcnow
+from lms.enrollment import queries, service
+from lms.enrollment.forms import BulkEnrolForm
+from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.extensions import db
+from lms.notifications.routes import personal_feed_url
+from lms.planning.models import Cycle, CycleStatus
+from lms.planning.queries import cycles_ahead, load_cycle
+
+bp = Blueprint("enrollment", __name__)
+deciders = role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
+
+FLASH_AFTER_ENROL = {
+    EnrolmentStatus.ENROLLED: _l("You are enrolled. The sessions are in your schedule."),
+    EnrolmentStatus.PENDING: _l("Your request is sent; you hold a seat until it is approved."),
+    EnrolmentStatus.WAITLISTED: _l("The cycle is full: you are on the wait-list."),
+}
+
+
+def _now() -> datetime:
+    return utcnow()
+
+
+def _visible_cycle(cycle_id: int) -> Cycle:
+    """A cycle anyone may see: published, finished or cancelled; drafts only for coordinators."""
+    cycle = load_cycle(cycle_id)
+    if cycle is None:
+        abort(404)
+    if cycle.status is CycleStatus.DRAFT and not has_any_role(current_user, Role.COORDINATOR):
+        abort(404)
+    return cycle
+
+
+@bp.get("/cycles/<int:cycle_id>")
+def cycle(cycle_id: int):
+    cycle = _visible_cycle(cycle_id)
+    enrolment = position = None
+    if current_user.is_authenticated:
+        enrolment = service.find_enrolment(current_user.id, cycle.id)
+        position = queries.waitlist_positions([cycle.id]).get(enrolment.id) if enrolment else None
+    now = _now()
+    return render_template(
+        "enrollment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
+        open=service.enrolment_open(cycle, now),
+        can_bulk=has_any_role(current_user, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
+    )
+
+
+@bp.post("/cycles/<int:cycle_id>/enrol")
+@role_required(Role.LEARNER)
+def enrol(cycle_id: int):
+    cycle = _visible_cycle(cycle_id)
+    try:
+        enrolment = service.enrol(current_user.id, cycle, now=_now())
+    except EnrolmentError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(str(FLASH_AFTER_ENROL[enrolment.status]), "success")
+    return redirect(url_for("enrollment.cycle", cycle_id=cycle_id))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/withdraw")
+@role_required(Role.LEARNER)
+def withdraw(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if enrolment.user_id != current_user.id:
+        abort(404)
+    try:
+        service.withdraw(enrolment, actor_id=current_user.id, now=_now())
+    except EnrolmentError as problem:
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(_("You have withdrawn from %(title)s.", title=enrolment.cycle.title), "success")
+    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))
+
+
+@bp.get("/my/schedule")
+@role_required(Role.LEARNER)
+def my_schedule():
+    enrolments = queries.my_enrolments(current_user.id)
+    return render_template(
+        "enrollment/my_schedule.html", enrolments=enrolments,
+        sessions=queries.sessions_for_user(current_user.id, since=_now()),
+        positions=queries.waitlist_positions([e.cycle_id for e in enrolments]),
+        feed_url=personal_feed_url(current_user.id),
+    )
+
+
+# --- approval ------------------------------------------------------------------------------
+
+@bp.get("/enrolment/requests")
+@deciders
+def requests():
+    return render_template("enrollment/requests.html", pending=queries.pending_requests(current_user),
+                           offers=cycles_ahead(_now()))
+
+
+def _decidable(enrolment_id: int) -> Enrolment:
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if not service.can_decide(current_user, enrolment):
+        abort(404)
+    return enrolment
+
+
+@bp.post("/enrolments/<int:enrolment_id>/approve")
+@deciders
+def approve(enrolment_id: int):
+    enrolment = _decidable(enrolment_id)
+    return _decide(enrolment, service.approve, _("%(name)s is enrolled."))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/decline")
+@deciders
+def decline(enrolment_id: int):
+    enrolment = _decidable(enrolment_id)
+    return _decide(enrolment, service.decline, _("The request of %(name)s is declined."))
+
+
+def _decide(enrolment: Enrolment, decision, message: str):
+    try:
+        decision(enrolment, actor_id=current_user.id, now=_now())
+    except EnrolmentError as problem:
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(message % {"name": enrolment.user.name}, "success")
+    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.requests")))
+
+
+# --- bulk --------------------------------------------------------------------------------------
+
+def _organisation_for_bulk() -> Organisation | None:
+    """Whose members to offer as checkboxes: the contact's own; a coordinator picks one."""
+    if has_any_role(current_user, Role.COORDINATOR):
+        chosen = request.args.get("organisation_id", type=int)
+        return db.session.get(Organisation, chosen) if chosen else None
+    return current_user.organisation
+
+
+@bp.route("/cycles/<int:cycle_id>/bulk", methods=["GET", "POST"])
+@deciders
+def bulk(cycle_id: int):
+    cycle = _visible_cycle(cycle_id)
+    organisation = _organisation_for_bulk()
+    members = queries.organisation_members(organisation.id if organisation else None)
+    form = BulkEnrolForm()
+    form.user_ids.choices = [(m.id, f"{m.name} ({m.email})") for m in members]
+    report = None
+    if form.validate_on_submit():
+        report = service.bulk_enrol(cycle, actor=current_user, user_ids=form.user_ids.data or [],
+                                    emails=form.emails.data or "", now=_now())
+        db.session.commit()
+        form.user_ids.data, form.emails.data = [], ""
+    organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
+        if has_any_role(current_user, Role.COORDINATOR) else []
+    return render_template("enrollment/bulk.html", cycle=cycle, form=form, report=report,
+                           organisation=organisation, organisations=organisations)

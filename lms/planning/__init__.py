@@ -1,0 +1,1 @@
+"""Planning: rooms of the center, cycles of a course, their recurring sessions and changes."""

@@ -1,0 +1,196 @@
+"""Turning a recurrence planned in local wall-clock time into sessions stored in UTC.
+
+Sessions are generated with `dateutil.rrule` on naive local datetimes, so that a weekly 18:00
+session stays at 18:00 local time on both sides of a daylight-saving change, and only then
+placed in the time zone (see docs/planning.md for the rules on the two nights a year):
+
+- a local time that does not exist (02:30 on the spring-forward night) is shifted forward by the
+  length of the gap (to 03:30), with a warning in the preview;
+- a local time that occurs twice (02:30 on the fall-back night) means its first occurrence
+  (summer time, `fold=0`), with a warning in the preview.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+import holidays
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, rrulestr
+from flask_babel import lazy_gettext as _l
+
+from lms.planning.models import PlanningError, RecurrenceKind
+
+#: a safety limit: no cycle has more sessions than this
+MAX_SESSIONS = 200
+#: how many raw occurrences are looked at before giving up (holidays and limits skip some)
+MAX_SCAN = 2000
+WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: days off at the center: public holidays ("röda dagar") and the de facto ones (midsummer,
+#: Christmas and New Year's Eve)
+HOLIDAY_CATEGORIES = ("public", "de_facto")
+
+
+class TimeNote(str, enum.Enum):
+    """Why a session's local time differs from, or is less certain than, the planned time."""
+
+    NONEXISTENT = "nonexistent"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A recurrence as the coordinator plans it, in local time."""
+
+    kind: RecurrenceKind
+    first_date: date
+    start_time: time
+    duration_minutes: int
+    weekdays: tuple[int, ...] = ()  # 0 = Monday
+    interval: int = 1
+    nth: int = 1  # monthly: 1-4, or -1 for the last
+    raw_rule: str = ""
+    count: int | None = None
+    until: date | None = None
+    skip_holidays: bool = True
+
+    def rule_text(self) -> str:
+        """The RFC 5545 RRULE (without COUNT/UNTIL for the guided kinds: they are kept apart)."""
+        if self.kind is RecurrenceKind.WEEKLY:
+            days = ",".join(WEEKDAY_CODES[d] for d in sorted(set(self.weekdays)))
+            return f"FREQ=WEEKLY;INTERVAL={self.interval};BYDAY={days}"
+        if self.kind is RecurrenceKind.MONTHLY:
+            day = WEEKDAY_CODES[self.weekdays[0]]
+            return f"FREQ=MONTHLY;INTERVAL={self.interval};BYDAY={self.nth:+d}{day}"
+        return normalise_rule(self.raw_rule)
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    planned_date: date
+    local_start: datetime  # aware, in the planning time zone
+    starts_at: datetime  # UTC
+    ends_at: datetime  # UTC
+    note: TimeNote | None = None
+
+
+@dataclass
+class Plan:
+    sessions: list[PlannedSession] = field(default_factory=list)
+    skipped: list[tuple[date, str]] = field(default_factory=list)  # holidays left out
+
+
+def normalise_rule(text: str) -> str:
+    """An expert's RRULE, upper-cased, without a leading `RRULE:`; DTSTART is not accepted."""
+    rule = "".join(text.split()).upper()
+    if rule.startswith("RRULE:"):
+        rule = rule[len("RRULE:"):]
+    if not rule or "DTSTART" in rule or "\n" in text.strip():
+        raise PlanningError(_l("Write one RRULE, for example FREQ=WEEKLY;BYDAY=TU;COUNT=8."))
+    parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
+    if parts.get("FREQ") not in {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}:
+        raise PlanningError(_l("The RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY."))
+    return rule
+
+
+def rule_parts(rule: str) -> dict[str, str]:
+    """The NAME=value pairs of an RRULE, to fill the form again when a cycle is edited."""
+    return dict(part.partition("=")[::2] for part in rule.split(";") if part)
+
+
+def _local_starts(recurrence: Recurrence):
+    """Naive local datetimes of every occurrence, lazily and in order."""
+    start = datetime.combine(recurrence.first_date, recurrence.start_time)
+    if recurrence.kind is RecurrenceKind.RRULE:
+        try:
+            return iter(rrulestr(recurrence.rule_text(), dtstart=start, ignoretz=True))
+        except (ValueError, TypeError) as error:
+            raise PlanningError(_l("The RRULE could not be read: %(error)s", error=str(error))) from None
+    if not recurrence.weekdays:
+        raise PlanningError(_l("Choose at least one weekday."))
+    if recurrence.kind is RecurrenceKind.WEEKLY:
+        byday = [WEEKDAYS[d] for d in sorted(set(recurrence.weekdays))]
+        return iter(rrule(WEEKLY, dtstart=start, interval=recurrence.interval, byweekday=byday))
+    byday = WEEKDAYS[recurrence.weekdays[0]](recurrence.nth)
+    return iter(rrule(MONTHLY, dtstart=start, interval=recurrence.interval, byweekday=byday))
+
+
+def plan_sessions(recurrence: Recurrence, zone: ZoneInfo, language: str = "sv") -> Plan:
+    """Every session of `recurrence` in order, holidays left out, ends applied, times placed."""
+    if recurrence.count is None and recurrence.until is None and not _rule_ends(recurrence):
+        raise PlanningError(_l("Say when the cycle ends: a number of sessions or a last date."))
+    plan = Plan()
+    for local in islice(_local_starts(recurrence), MAX_SCAN):
+        if recurrence.until is not None and local.date() > recurrence.until:
+            break
+        name = holiday_name(local.date(), language) if recurrence.skip_holidays else None
+        if name:
+            plan.skipped.append((local.date(), name))
+            continue
+        plan.sessions.append(place_session(local, recurrence.duration_minutes, zone))
+        if recurrence.count is not None and len(plan.sessions) >= recurrence.count:
+            break
+        if len(plan.sessions) > MAX_SESSIONS:
+            raise PlanningError(_l("A cycle can have at most %(max)d sessions.", max=MAX_SESSIONS))
+    if not plan.sessions:
+        raise PlanningError(_l("This recurrence gives no sessions."))
+    return plan
+
+
+def _rule_ends(recurrence: Recurrence) -> bool:
+    parts = rule_parts(recurrence.rule_text()) if recurrence.kind is RecurrenceKind.RRULE else {}
+    return "COUNT" in parts or "UNTIL" in parts
+
+
+def place_session(local: datetime, duration_minutes: int, zone: ZoneInfo) -> PlannedSession:
+    """Put a naive local start into `zone`, dealing deliberately with the two DST nights."""
+    starts_at, note = to_utc(local, zone)
+    return PlannedSession(
+        planned_date=local.date(),
+        local_start=starts_at.astimezone(zone),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=duration_minutes),
+        note=note,
+    )
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> tuple[datetime, TimeNote | None]:
+    """The UTC instant of a naive local wall-clock time, and a note if it was not plain.
+
+    `fold=0` gives the offset in force before a transition: for a time in the spring gap that is
+    winter time, so 02:30 becomes 01:30 UTC = 03:30 summer time (shifted forward by the gap); for
+    a time that occurs twice it is summer time, the first of the two.
+    """
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    utc = first.astimezone(timezone.utc)
+    if utc.astimezone(zone).replace(tzinfo=None) != local:
+        return utc, TimeNote.NONEXISTENT
+    if first.utcoffset() != second.utcoffset():
+        return utc, TimeNote.AMBIGUOUS
+    return utc, None
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int, language: str) -> dict[date, str]:
+    found = holidays.country_holidays(
+        "SE", years=year, language="sv" if language == "sv" else "en_US",
+        categories=HOLIDAY_CATEGORIES,
+    )
+    # Some versions of the library count every Sunday as a Swedish holiday ("Söndag"): a Sunday
+    # is no reason to skip a session, so only named holidays are kept.
+    named = {}
+    for day, names in found.items():
+        kept = [name for name in names.split("; ") if name not in {"Söndag", "Sunday"}]
+        if kept:
+            named[day] = "; ".join(kept)
+    return named
+
+
+def holiday_name(day: date, language: str = "sv") -> str | None:
+    """The name of the Swedish holiday on `day` (public or de facto), or None."""
+    return _holidays(day.year, language).get(day)

@@ -1,0 +1,142 @@
+"""Enrolment pages through the test client: the public cycle page, enrolling, approval, bulk."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrollment.service import enrol
+from lms.extensions import db
+from tests.conftest import log_in
+from tests.factories import make_cycle, make_organisation, make_user
+
+
+def test_anyone_sees_a_published_cycle_but_not_a_draft(app, client, coordinator_client):
+    published = make_cycle(first_date=date(2030, 3, 5), title="Våren 2030")
+    draft = make_cycle(first_date=date(2030, 3, 5), published=False)
+    db.session.commit()
+    page = client.get(f"/cycles/{published.id}").text
+    assert "Våren 2030" in page and f"/login?next=/cycles/{published.id}" in page
+    assert client.get(f"/cycles/{draft.id}").status_code == 404
+    assert client.get(f"/cycles/{draft.id}/calendar.ics").status_code == 404
+    assert coordinator_client.get(f"/cycles/{draft.id}").status_code == 200
+    assert client.get("/cycles/999").status_code == 404
+
+
+def test_enrolling_needs_a_log_in_and_the_learner_role(app, client, trainer_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5))
+    db.session.commit()
+    assert client.post(f"/cycles/{cycle.id}/enrol").headers["Location"].startswith("/login")
+    assert trainer_client.post(f"/cycles/{cycle.id}/enrol").status_code == 403
+
+
+def test_a_learner_enrols_sees_the_schedule_and_withdraws(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5), title="Våren 2030", capacity=1)
+    db.session.commit()
+    response = learner_client.post(f"/cycles/{cycle.id}/enrol")
+    assert response.status_code == 302
+    assert "You are enrolled" in learner_client.get(f"/cycles/{cycle.id}").text
+    schedule = learner_client.get("/my/schedule").text
+    assert "Våren 2030" in schedule and "Next sessions" in schedule
+    enrolment = db.session.execute(select(Enrolment)).scalar_one()
+    assert learner_client.post(f"/enrolments/{enrolment.id}/withdraw").status_code == 302
+    db.session.expire_all()
+    assert enrolment.status is EnrolmentStatus.WITHDRAWN
+
+
+def test_a_full_cycle_offers_the_wait_list_and_shows_the_place(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5), capacity=1)
+    enrol(make_user().id, cycle, now=cycle.sessions[0].starts_at.replace(year=2029))
+    db.session.commit()
+    assert "Join the wait-list" in learner_client.get(f"/cycles/{cycle.id}").text
+    learner_client.post(f"/cycles/{cycle.id}/enrol")
+    assert "place 1 on the wait-list" in learner_client.get(f"/cycles/{cycle.id}").text
+    assert "place 1 on the wait-list" in learner_client.get("/my/schedule").text
+
+
+def test_nobody_withdraws_someone_else(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5))
+    other = enrol(make_user().id, cycle, now=cycle.sessions[0].starts_at.replace(year=2029))
+    db.session.commit()
+    assert learner_client.post(f"/enrolments/{other.id}/withdraw").status_code == 404
+    db.session.expire_all()
+    assert other.status is EnrolmentStatus.ENROLLED
+
+
+@pytest.fixture
+def approval_setup(app):
+    own, other = make_organisation(), make_organisation()
+    member = make_user(organisation=own, name="Medlem Egen")
+    contact = make_user(roles=["organisation_contact"], organisation=own)
+    other_contact = make_user(roles=["organisation_contact"], organisation=other)
+    cycle = make_cycle(first_date=date(2030, 3, 5), approval_required=True)
+    request = enrol(member.id, cycle, now=cycle.sessions[0].starts_at.replace(year=2029))
+    db.session.commit()
+    return request, contact, other_contact
+
+
+def test_the_contact_approves_their_members_request(app, approval_setup):
+    request, contact, _ = approval_setup
+    client = app.test_client()
+    log_in(client, contact.email)
+    assert "Medlem Egen" in client.get("/enrolment/requests").text
+    assert client.post(f"/enrolments/{request.id}/approve").status_code == 302
+    db.session.expire_all()
+    assert request.status is EnrolmentStatus.ENROLLED and request.decided_by_id == contact.id
+
+
+def test_another_organisations_contact_gets_404_and_a_learner_403(app, approval_setup, learner_client):
+    request, _, other_contact = approval_setup
+    client = app.test_client()
+    log_in(client, other_contact.email)
+    assert "Medlem Egen" not in client.get("/enrolment/requests").text
+    assert client.post(f"/enrolments/{request.id}/approve").status_code == 404
+    assert client.post(f"/enrolments/{request.id}/decline").status_code == 404
+    assert learner_client.post(f"/enrolments/{request.id}/approve").status_code == 403
+    assert learner_client.get("/enrolment/requests").status_code == 403
+    db.session.expire_all()
+    assert request.status is EnrolmentStatus.PENDING
+
+
+def test_a_coordinator_declines_from_the_cycle_page(app, approval_setup, coordinator_client):
+    request, _, _ = approval_setup
+    page = coordinator_client.get(f"/planning/cycles/{request.cycle_id}").text
+    assert "Medlem Egen" in page and "Awaiting approval" in page
+    response = coordinator_client.post(f"/enrolments/{request.id}/decline",
+                                       data={"next": f"/planning/cycles/{request.cycle_id}"})
+    assert response.headers["Location"] == f"/planning/cycles/{request.cycle_id}"
+    db.session.expire_all()
+    assert request.status is EnrolmentStatus.DECLINED
+
+
+def test_bulk_enrolment_page_reports_each_person(app, coordinator_client):
+    organisation = make_organisation("Möllans förening")
+    member = make_user("medlem@example.org", organisation=organisation, name="Medlem Ett")
+    cycle = make_cycle(first_date=date(2030, 3, 5), capacity=5)
+    db.session.commit()
+    page = coordinator_client.get(f"/cycles/{cycle.id}/bulk?organisation_id={organisation.id}").text
+    assert "Medlem Ett (medlem@example.org)" in page
+    page = coordinator_client.post(f"/cycles/{cycle.id}/bulk?organisation_id={organisation.id}", data={
+        "user_ids": [member.id], "emails": "okand@example.org"}).text
+    assert "What happened" in page and "okand@example.org" in page and "No account has this e-mail address." in page
+    assert db.session.execute(select(Enrolment.status)).scalar_one() is EnrolmentStatus.ENROLLED
+
+
+def test_a_contact_only_picks_from_their_own_organisation(app):
+    own, other = make_organisation(), make_organisation()
+    contact = make_user(roles=["organisation_contact"], organisation=own)
+    make_user("egen@example.org", organisation=own)
+    make_user("annan@example.org", organisation=other)
+    cycle = make_cycle(first_date=date(2030, 3, 5))
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, contact.email)
+    page = client.get(f"/cycles/{cycle.id}/bulk?organisation_id={other.id}").text
+    assert "egen@example.org" in page and "annan@example.org" not in page
+
+
+def test_learners_cannot_bulk_enrol(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5))
+    db.session.commit()
+    assert learner_client.get(f"/cycles/{cycle.id}/bulk").status_code == 403
+    assert learner_client.post(f"/cycles/{cycle.id}/bulk", data={"emails": "x@example.org"}).status_code == 403

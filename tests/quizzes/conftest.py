@@ -1,0 +1,1 @@
+from tests.catalog.conftest import content  # noqa: F401  (a breakable copy of shipped courses)
