@@ -15,6 +15,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	-fc-cache -f >/dev/null 2>&1
 	touch $@
 
 demo: install
@@ -27,6 +28,7 @@ serve: install
 	$(BIN)/flask --app lms run --host $(HOST) --port $(PORT)
 
 test: install node_modules/axe-core/axe.min.js
+	$(BIN)/bandit -q -ll -r lms
 	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 node_modules/axe-core/axe.min.js: package.json

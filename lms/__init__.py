@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_proxy(app)
     init_extensions(app)
     register_blueprints(app)
+    register_domain_events()
     register_cli(app)
     return app
 
@@ -59,14 +60,25 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.admin.routes import bp as admin_bp
+    from lms.api.account import bp as api_tokens_bp
+    from lms.api.routes import bp as api_bp
+    from lms.attendance.routes import bp as attendance_bp
     from lms.auth.routes import bp as auth_bp
     from lms.catalog.routes import bp as catalog_bp
+    from lms.certificates.routes import bp as certificates_bp
     from lms.quizzes.routes import bp as quizzes_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
     from lms.enrollment.routes import bp as enrollment_bp
     from lms.notifications.routes import bp as calendar_bp
+    from lms.notifications.pages import bp as notifications_bp
     from lms.planning.routes import bp as planning_bp
+    from lms.community.routes import bp as community_bp
+    from lms.evaluations.routes import bp as evaluations_bp
+    from lms.needs.routes import bp as needs_bp
+    from lms.privacy.routes import bp as privacy_bp
+    from lms.reports.routes import bp as reports_bp
+    from lms.signup.routes import bp as signup_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -74,9 +86,29 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(planning_bp)
     app.register_blueprint(enrollment_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(attendance_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(evaluations_bp)
+    app.register_blueprint(needs_bp)
+    app.register_blueprint(community_bp)
+    app.register_blueprint(signup_bp)
     register_error_handlers(app)
+
+
+def register_domain_events() -> None:
+    """Packages that react to other packages' events (see lms/events.py)."""
+    from lms.certificates.receivers import connect as connect_certificates
+    from lms.needs.receivers import connect as connect_needs
+
+    connect_certificates()
+    connect_needs()
 
 
 def register_cli(app: Flask) -> None:

@@ -120,6 +120,63 @@ def content_import(path: str | None, actor_email: str | None) -> None:
                f"{len(result.unchanged)} unchanged.")
 
 
+def _add_notification_commands() -> None:
+    from lms.notifications.cli import COMMANDS
+
+    for command in COMMANDS:
+        lms_cli.add_command(command)
+
+
+_add_notification_commands()
+
+
+certificates_cli = AppGroup("certificates", help="Completion and certificates.")
+lms_cli.add_command(certificates_cli)
+
+
+@certificates_cli.command("sweep")
+def certificates_sweep() -> None:
+    """Issue the certificates of every learner who has completed a cycle (also a scheduled job)."""
+    from lms.certificates.service import sweep
+    from lms.db_types import utcnow
+
+    issued = sweep(utcnow())
+    db.session.commit()
+    click.echo(f"{issued} certificate(s) issued.")
+
+
+@lms_cli.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def backup_command(path: str | None) -> None:
+    """Write a consistent backup of the database (default: instance/backups/lms-<time>.*)."""
+    from lms.backups import BackupError, backup, default_path
+
+    target = Path(path) if path else default_path(current_app.instance_path, db.engine.url)
+    try:
+        written = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {written}")
+
+
+@lms_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm that the current content is to be replaced.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database's content with a backup. Stop the web and scheduler processes first."""
+    from lms.backups import BackupError, restore
+
+    if not yes:
+        raise click.ClickException("restore replaces every row of the database: add --yes to go ahead")
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {path}")
+
+
 def main() -> None:
     """The `lms` console script: the `lms` command group with the app loaded."""
     from lms import create_app

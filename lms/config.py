@@ -32,7 +32,30 @@ class Defaults:
     LMS_BASE_URL = "http://127.0.0.1:5000"
     LMS_MAIL_FROM = "Kompetenscentret <no-reply@kompetenscentret.example>"
     LMS_OUTBOX_DIR = None  # instance/outbox
+    # notifications: the outbox, its transports, reminders and the scheduler (docs/configuration.md)
+    LMS_MAIL_TRANSPORT = "file"  # or "smtp"
+    LMS_SMTP_HOST = "localhost"
+    LMS_SMTP_PORT = 587
+    LMS_SMTP_SECURITY = "starttls"  # "starttls", "tls" or "none"
+    LMS_SMTP_USERNAME = ""
+    LMS_SMTP_PASSWORD = ""
+    LMS_SMTP_TIMEOUT = 30
+    LMS_OUTBOX_MAX_ATTEMPTS = 8
+    LMS_OUTBOX_RETRY_SECONDS = 60
+    LMS_OUTBOX_STUCK_MINUTES = 15
+    LMS_OUTBOX_BATCH = 100
+    LMS_OUTBOX_RETENTION_DAYS = 90
+    LMS_REMINDER_OFFSETS = (24, 2)  # hours before each session
+    LMS_CHANGE_NOTICE_DELAY_MINUTES = 5
+    LMS_NOTICE_LOOKBACK_HOURS = 72
+    LMS_SCHEDULER = None  # "inprocess" or "off"; None: in-process in the demo, off otherwise
     LMS_CONTENT_DIR = None  # courses_content/ beside the lms package
+    LMS_CERTIFICATE_DESIGNS_DIR = None  # certificates/ beside the lms package
+    LMS_CERTIFICATE_CACHE_DIR = None  # instance/certificates
+    LMS_CERTIFICATE_DESIGN = "standard"
+    LMS_CERTIFICATE_ISSUER = "Kompetenscentret"
+    LMS_VERIFY_RATE_LIMIT = "30 per minute"
+    LMS_API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token (per address without one)
     LMS_LOGIN_SESSION_HOURS = 12
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
@@ -41,6 +64,10 @@ class Defaults:
     LMS_PROXY_FIX_X_FOR = 0
     LMS_PROXY_FIX_X_PROTO = 0
     LMS_PROXY_FIX_X_HOST = 0
+    # reports and personal data (docs/privacy.md); 0 turns a retention rule off
+    LMS_RETENTION_INACTIVE_DAYS = 1095
+    LMS_RETENTION_OUTBOX_DAYS = 30
+    LMS_FEEDBACK_RATE_LIMIT = "5 per hour;20 per day"
     LMS_CHECKIN_OPENS_MINUTES_BEFORE = 30
     LMS_CHECKIN_CLOSES_MINUTES_AFTER = 60
     LMS_CHECKIN_LATE_AFTER_MINUTES = 10
@@ -48,6 +75,15 @@ class Defaults:
     LMS_CHECKIN_GRACE_SECONDS = 10
     LMS_CHECKIN_TICKET_MINUTES = 5
     LMS_CHECKIN_RATE_LIMIT = "10 per minute;60 per hour"
+    LMS_CHECKIN_SCAN_RATE_LIMIT = "60 per minute"
+    LMS_EVALUATION_DAYS = 90  # answers accepted until this many days after a cycle's last session
+    LMS_EVALUATION_MIN_RESPONSES = 3  # fewest answer sheets whose results are shown
+    LMS_COMMUNITY_RATE_LIMIT = "6 per minute;60 per hour"  # new threads, replies and reports, per person
+    # the public home page and sign-up (docs/configuration.md)
+    LMS_CENTER_ADDRESS = "Norra Grängesbergsgatan 26, 214 50 Malmö"
+    LMS_OPENING_HOURS = "Måndag–torsdag 9–21, fredag 9–16"
+    LMS_SIGNUP = "approval"  # "approval", "open" or "off"
+    LMS_SIGNUP_RATE_LIMIT = "5 per hour"
     LMS_ARGON2_TIME_COST = 3
     LMS_ARGON2_MEMORY_COST = 65536
     LMS_ARGON2_PARALLELISM = 4
@@ -108,6 +144,10 @@ def _derive(app: Flask) -> None:
     )
     if not app.config.get("LMS_CONTENT_DIR"):
         app.config["LMS_CONTENT_DIR"] = str(Path(app.root_path).parent / "courses_content")
+    if not app.config.get("LMS_CERTIFICATE_DESIGNS_DIR"):
+        app.config["LMS_CERTIFICATE_DESIGNS_DIR"] = str(Path(app.root_path).parent / "certificates")
+    if not app.config.get("LMS_CERTIFICATE_CACHE_DIR"):
+        app.config["LMS_CERTIFICATE_CACHE_DIR"] = str(instance / "certificates")
     if not app.config.get("LMS_OUTBOX_DIR"):
         app.config["LMS_OUTBOX_DIR"] = str(instance / "outbox")
     if mode == "demo" and not app.config.get("SECRET_KEY"):

@@ -11,10 +11,16 @@ from sqlalchemy import select
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email
+from lms.attendance.demo import seed_attendance_demo
 from lms.catalog.demo import seed_catalog_demo
+from lms.community.demo import seed_meeting_place_demo
+from lms.certificates.demo import seed_certificates_demo
 from lms.quizzes.demo import seed_quiz_demo
 from lms.extensions import db
+from lms.notifications.demo import seed_notifications_demo
 from lms.planning.demo import seed_planning_demo
+from lms.privacy.demo import seed_privacy_demo
+from lms.signup.demo import seed_signup_demo
 
 DEMO_PASSWORD = "kompetens-demo-2026"
 
@@ -73,6 +79,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_catalog_demo([learner_email(i) for i in range(LEARNER_COUNT)])
     seed_quiz_demo([learner_email(i) for i in range(LEARNER_COUNT)])
     seed_planning_demo()
+    seed_attendance_demo()
+    seed_certificates_demo([learner_email(i) for i in range(LEARNER_COUNT)])
+    seed_notifications_demo()
+    seed_meeting_place_demo()
+    seed_privacy_demo()
+    seed_signup_demo()
     db.session.commit()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),

@@ -1,17 +1,43 @@
 """Every model, imported in one place so that Alembic and the tests see the whole schema."""
+from lms.attendance.models import Attendance, AttendanceRule, AttendanceWarning
+from lms.api.models import ApiToken, ApiTokenScope
 from lms.audit.models import AuditEvent
 from lms.auth.models import LoginSession, Organisation, Role, Sector, User, UserRole
 from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
 from lms.enrollment.models import Enrolment
-from lms.notifications.models import CalendarFeed
+from lms.community.models import (
+    BoardPost, BoardReport, BoardThread, CommunityPreference, DirectoryOrganisation, DirectoryProfile,
+)
+from lms.evaluations.models import (
+    CourseQuestionExclusion, EvaluationAnswer, EvaluationParticipation, EvaluationQuestion,
+    EvaluationResponse,
+)
+from lms.needs.models import CompetenceNeed, CompetenceNeedSdg, CourseInterest
+from lms.notifications.models import (
+    CalendarFeed, CycleReminderSetting, Notification, NotificationPreference, OutboxMessage,
+)
+from lms.certificates.models import Certificate
 from lms.quizzes.models import AttemptAnswer, Question, Quiz, QuizAttempt
 from lms.planning.models import ClassSession, Cycle, CycleTrainer, Room, SessionChange
+from lms.privacy.models import ErasureRequest, FeedbackMessage
+from lms.signup.models import AccountRequest, AccountRequestStatus
 
 __all__ = [
+    "BoardPost", "BoardReport", "BoardThread", "CommunityPreference", "DirectoryOrganisation",
+    "DirectoryProfile",
+    "CourseQuestionExclusion", "EvaluationAnswer", "EvaluationParticipation", "EvaluationQuestion",
+    "EvaluationResponse",
+    "CompetenceNeed", "CompetenceNeedSdg", "CourseInterest",
+    "ApiToken", "ApiTokenScope",
+    "Certificate",
+    "Attendance", "AttendanceRule", "AttendanceWarning",
     "AttemptAnswer", "Question", "Quiz", "QuizAttempt",
     "AuditEvent", "ContentVersion", "Course", "CourseCompetenceArea", "CourseSdg", "LoginSession",
     "Module", "ModuleProgress", "Organisation", "Role", "Sector", "User", "UserRole",
-    "CalendarFeed", "ClassSession", "Cycle", "CycleTrainer", "Enrolment", "Room", "SessionChange",
+    "CalendarFeed", "CycleReminderSetting", "Notification", "NotificationPreference", "OutboxMessage",
+    "ClassSession", "Cycle", "CycleTrainer", "Enrolment", "Room", "SessionChange",
+    "ErasureRequest", "FeedbackMessage",
+    "AccountRequest", "AccountRequestStatus",
 ]

@@ -30,6 +30,17 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql_only` run only with the PostgreSQL database, not skipped on SQLite."""
+    selected, deselected = [], []
+    for item in items:
+        on_sqlite = getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "sqlite"
+        (deselected if on_sqlite and item.get_closest_marker("postgresql_only") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 def base_config(database_url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,

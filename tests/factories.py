@@ -105,3 +105,31 @@ def make_cycle(course=None, *, title: str | None = None, first_date=None, start=
     if published:
         service.publish_cycle(cycle, actor_id=None, now=now)
     return cycle
+
+
+def make_participants(cycle, count: int = 3, *, now=None, organisation=None):
+    """`count` new learners enrolled (seated) in `cycle`, as a coordinator would enrol them."""
+    from lms.db_types import utcnow
+    from lms.enrollment.service import enrol
+
+    people = [make_user(organisation=organisation) for _ in range(count)]
+    for person in people:
+        enrol(person.id, cycle, now=now or utcnow(), check_window=False, decided=True)
+    return people
+
+
+def make_finished_cycle(course=None, *, learners: int = 3, trainers=(), first_date=None, sessions: int = 3):
+    """A cycle whose sessions are in the past (early 2027), marked finished, with `learners` participants.
+
+    Returns (cycle, participants); the evaluation is open until 90 days after its last session.
+    """
+    from datetime import date, datetime, timezone
+
+    from lms.planning.service import finish_ended_cycles
+
+    planned_at = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
+    cycle = make_cycle(course, first_date=first_date or date(2027, 1, 4), sessions=sessions,
+                       trainers=trainers, capacity=40, now=planned_at)
+    people = make_participants(cycle, learners, now=planned_at)
+    finish_ended_cycles(datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))
+    return cycle, people

@@ -16,7 +16,8 @@ def send_invitation(user: User, token: str) -> None:
     link = _absolute("auth.accept_invitation", token=token)
     days = current_app.config["LMS_INVITATION_DAYS"]
     subject, text, html = render_email("invitation", user.locale, user=user, link=link, days=days)
-    send_email(user.email, subject, text, html)
+    send_email(user.email, subject, text, html, kind="invitation", secret=token, user_id=user.id,
+               locale=user.locale)
 
 
 def send_password_reset(user: User, token: str) -> None:
@@ -25,4 +26,5 @@ def send_password_reset(user: User, token: str) -> None:
     subject, text, html = render_email(
         "password_reset", user.locale, user=user, link=link, minutes=minutes
     )
-    send_email(user.email, subject, text, html)
+    send_email(user.email, subject, text, html, kind="password_reset", secret=token,
+               user_id=user.id, locale=user.locale)

@@ -42,11 +42,9 @@ def catalogue():
 
 
 def _upcoming(courses: list[Course]) -> dict:
-    """Upcoming cycles per course, once planning is installed."""
-    try:
-        from lms.planning.service import upcoming_cycles_for_courses
-    except ImportError:
-        return {}
+    """Upcoming cycles per course (lms.planning), for the catalogue and course pages."""
+    from lms.planning.queries import upcoming_cycles_for_courses
+
     return upcoming_cycles_for_courses([c.id for c in courses])
 
 

@@ -15,7 +15,9 @@ def register_error_handlers(app: Flask) -> None:
 
 def _http_error(error: HTTPException):
     if request.path.startswith("/api/"):
-        return error
+        from lms.api.problems import problem_for_http_error
+
+        return problem_for_http_error(error)
     code = error.code or 500
     template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
     return render_template(template, error=error), code

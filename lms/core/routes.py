@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms.db_types import utcnow
 from lms.extensions import db, limiter
 
 bp = Blueprint("core", __name__)
@@ -12,7 +14,11 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("core/index.html")
+    if current_user.is_authenticated:
+        return render_template("core/index.html")
+    from lms.signup.service import signup_mode, upcoming_offers
+
+    return render_template("core/index.html", offers=upcoming_offers(utcnow()), signup_mode=signup_mode())
 
 
 @bp.get("/healthz")

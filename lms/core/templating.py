@@ -11,6 +11,7 @@ from flask_login import current_user
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.auth.models import Role
 from lms.catalog.labels import language_name, sdg_name
+from lms.notifications.navigation import NotificationsLabel
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,18 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Enrolment requests"), "enrollment.requests", (Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
     NavItem(_l("My sessions"), "planning.my_sessions", (Role.TRAINER,)),
     NavItem(_l("My schedule"), "enrollment.my_schedule", (Role.LEARNER,)),
+    NavItem(_l("Attendance"), "attendance.index", (Role.TRAINER, Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
+    NavItem(_l("My attendance"), "attendance.mine", (Role.LEARNER,)),
+    NavItem(_l("Check in"), "attendance.checkin", (Role.LEARNER,)),
+    NavItem(NotificationsLabel(), "notifications.inbox", ()),  # type: ignore[arg-type]
+    NavItem(_l("Outbox"), "notifications.outbox_page", (Role.ADMIN,)),
+    NavItem(_l("My certificates"), "certificates.mine", ()),
+    NavItem(_l("Evaluations"), "evaluations.mine", (Role.LEARNER,)),
+    NavItem(_l("Evaluation results"), "evaluations.results_index", (Role.TRAINER, Role.COORDINATOR)),
+    NavItem(_l("Needs and wishes"), "needs.index", (Role.LEARNER, Role.ORGANISATION_CONTACT)),
+    NavItem(_l("Demand and supply"), "needs.demand_page", (Role.COORDINATOR,)),
+    NavItem(_l("Meeting place"), "community.index", ()),
+    NavItem(_l("Directory"), "community.directory_page", ()),
     NavItem(_l("My account"), "auth.account", ()),
 ]
 

@@ -1,1 +1,3 @@
-"""Messages to people: e-mail now, the outbox, reminders and calendars as they arrive."""
+"""Messages to people: the e-mail outbox and its transports, reminders, change and progress notices,
+in-app notifications and preferences, the scheduler, and iCalendar files and feeds (docs/notifications.md).
+"""

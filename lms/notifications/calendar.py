@@ -55,17 +55,27 @@ def session_event(session: ClassSession, *, url: str = "", description: str = ""
 
 
 def build_calendar(events: list[CalendarEvent], *, name: str, zone: ZoneInfo,
-                   generated_at: datetime) -> bytes:
-    """An .ics file with the events in local time, the VTIMEZONE they need, and a reminder each."""
+                   generated_at: datetime, method: str = "PUBLISH",
+                   organizer: str | None = None, attendee: str | None = None) -> bytes:
+    """An .ics file with the events in local time, the VTIMEZONE they need, and a reminder each.
+
+    E-mailed invitations use METHOD:REQUEST (or CANCEL), which calendar programs expect to name
+    an ORGANIZER and the ATTENDEE: give both e-mail addresses for those.
+    """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
     for event in events:
-        calendar.add_component(_vevent(event, zone, generated_at))
+        vevent = _vevent(event, zone, generated_at)
+        if organizer:
+            vevent.add("organizer", f"mailto:{organizer}")
+        if attendee:
+            vevent.add("attendee", f"mailto:{attendee}", parameters={"RSVP": "FALSE"})
+        calendar.add_component(vevent)
     if events:
         first = min(e.starts_at for e in events).date()
         last = max(e.ends_at for e in events).date()

@@ -1,14 +1,18 @@
-"""Sending one e-mail. Until the outbox exists, messages are written as .eml files to instance/outbox/."""
+"""Rendering an e-mail from `templates/emails/`, and sending one right away through the outbox.
+
+Every e-mail goes one way: a row in the outbox, then a transport. Account e-mails (invitations,
+password resets) should not wait for the next tick, so `send_email` commits the row and sends it
+at once; if that fails, the dispatcher retries it like any other message.
+"""
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from pathlib import Path
+import hashlib
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+
+from lms.db_types import utcnow
+from lms.extensions import db
 
 
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
@@ -20,25 +24,22 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config["LMS_MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(domain="kompetenscentret.local")
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
-    return message
+def send_email(to: str, subject: str, text: str, html: str = "", *, kind: str, secret: str,
+               user_id: int | None = None, locale: str = "sv") -> int | None:
+    """Queue one e-mail, commit, and send it now; `secret` (e.g. the link's token) makes its dedupe key.
 
+    Call it after the change that causes the message is committed: it commits the session.
+    Returns the outbox row's id, or None when this very message was queued before.
+    """
+    from lms.notifications.outbox import Email, queue_email, send_now
+    from lms.notifications.transports import transport_from_config
 
-def send_email(to: str, subject: str, text: str, html: str | None = None) -> Path:
-    """Write the message to the outbox folder; call only after the causing change is committed."""
-    message = build_message(to, subject, text, html)
-    folder = Path(current_app.config["LMS_OUTBOX_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
-    path.write_bytes(message.as_bytes())
-    return path
+    now = utcnow()
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:32]
+    message_id = queue_email(Email(recipient=to, subject=subject, text=text, html=html, locale=locale),
+                             kind=kind, dedupe_key=f"{kind}:user:{user_id}:{digest}", user_id=user_id,
+                             now=now)
+    db.session.commit()
+    if message_id is not None:
+        send_now(message_id, transport_from_config(current_app.config), now)
+    return message_id

@@ -19,6 +19,7 @@ from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
 from lms.catalog.models import Course
 from lms.enrollment.service import fill_free_seats
+from lms.events import cycle_published
 from lms.extensions import db
 from lms.planning.models import (
     ClassSession, Cycle, CycleStatus, CycleTrainer, PlanningError, Room, SessionChange,
@@ -213,6 +214,7 @@ def publish_cycle(cycle: Cycle, *, actor_id: int | None, now: datetime) -> None:
     cycle.published_at = now
     db.session.flush()
     record_event(actor_id, "cycle.published", "cycle", cycle.id, title=cycle.title)
+    cycle_published.send(cycle, now=now)
 
 
 def cancel_cycle(cycle: Cycle, *, actor_id: int | None, now: datetime) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.core.exports import safe_cell
 from lms.extensions import db
 from lms.quizzes.models import AttemptAnswer, AttemptStatus, Question, QuestionKind, Quiz, QuizAttempt
 
@@ -122,7 +123,3 @@ def results_csv(quiz: Quiz, user_ids: Iterable[int] | None = None) -> str:
                          "yes" if result.passed else "no", "yes" if result.awaiting_grading else "no"])
     return output.getvalue()
 
-
-def safe_cell(value: str) -> str:
-    """Prefix text that starts like a formula, so that spreadsheets show it instead of running it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -178,3 +178,16 @@ def test_the_catalogue_lists_without_a_query_per_course(app, client, courses):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) <= 8, statements
+
+
+def test_the_catalogue_and_course_page_link_the_upcoming_cycles(client, courses):
+    from datetime import date, timedelta
+
+    from tests.factories import make_cycle
+
+    cycle = make_cycle(courses["styrelsearbete"], title="Våren 2031", first_date=date.today() + timedelta(days=30))
+    db.session.commit()
+    for path in ("/courses", "/courses/styrelsearbete"):
+        html = client.get(path, headers=EN).text
+        assert f'href="/cycles/{cycle.id}">Våren 2031</a>' in html, path
+        assert "10 free seats" in html

@@ -1,0 +1,150 @@
+"""Server time (p50/p95, in-process) and SQL queries per request for the key pages.
+
+    python -m bench.pages --database sqlite:////tmp/lms-bench-30.sqlite3 [--requests 40]
+
+Run `python -m bench.datagen --scale N --database URL` first. Each page is requested with the
+Flask test client as the kind of person who uses it; the query count is read from SQLAlchemy's
+cursor events. The query count per page must not grow with the data (tests/test_query_counts.py).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import event, func, select
+
+from bench.datagen import PASSWORD
+
+
+@dataclass
+class Page:
+    name: str
+    who: str  # anonymous, learner, trainer, coordinator, contact
+    path: str
+    method: str = "GET"
+    data: dict | None = None
+
+
+class QueryCounter:
+    def __init__(self, engine):  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.count = 0
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):  # type: ignore[no-untyped-def]
+        self.count += 1
+
+
+def people_and_things(now: datetime) -> dict:
+    """A representative person of each kind and the objects their pages show."""
+    from lms.attendance.models import Attendance
+    from lms.auth.models import Role, User, UserRole
+    from lms.certificates.models import Certificate
+    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.extensions import db
+    from lms.notifications.feeds import feed_token, new_feed
+    from lms.planning.models import ClassSession, Cycle, CycleTrainer
+
+    running = db.session.execute(
+        select(ClassSession).where(ClassSession.starts_at <= now).order_by(ClassSession.starts_at.desc())
+    ).scalars().first()
+    cycle = db.session.get(Cycle, running.cycle_id)
+    trainer_id = db.session.execute(select(CycleTrainer.user_id).where(CycleTrainer.cycle_id == cycle.id)).scalar()
+    learner_id = db.session.execute(
+        select(Enrolment.user_id).where(Enrolment.cycle_id == cycle.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+    ).scalars().first()
+    coordinator_id = db.session.execute(
+        select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)).scalars().first()
+    contact_id = db.session.execute(
+        select(UserRole.user_id).where(UserRole.role == Role.ORGANISATION_CONTACT)).scalars().first()
+    certificate = db.session.execute(select(Certificate).order_by(Certificate.id)).scalars().first()
+    upcoming = db.session.execute(
+        select(Cycle).where(Cycle.first_date > now.date()).order_by(Cycle.first_date, Cycle.id)
+    ).scalars().first() or cycle
+    feed = new_feed(learner_id, now=now)
+    db.session.commit()
+    emails = dict(db.session.execute(select(User.id, User.email).where(
+        User.id.in_([learner_id, trainer_id, coordinator_id, contact_id]))).all())
+    return {"session": running.id, "cycle": cycle.id, "course": upcoming.course.slug, "certificate": certificate.code,
+            "feed": feed_token(feed), "emails": {"learner": emails[learner_id], "trainer": emails[trainer_id],
+                                                  "coordinator": emails[coordinator_id], "contact": emails[contact_id]},
+            "learner_id": learner_id, "organisation": db.session.get(User, contact_id).organisation_id,
+            "attendance_rows": db.session.execute(select(func.count(Attendance.id))).scalar_one()}
+
+
+def pages(things: dict) -> list[Page]:
+    return [
+        Page("catalogue", "anonymous", "/courses"),
+        Page("course page", "anonymous", f"/courses/{things['course']}"),
+        Page("learner dashboard", "learner", "/my/learning"),
+        Page("my schedule", "learner", "/my/schedule"),
+        Page("roll call (load)", "trainer", f"/attendance/sessions/{things['session']}"),
+        Page("roll call (save one)", "trainer",
+             f"/attendance/sessions/{things['session']}/learners/{things['learner_id']}", "POST",
+             {"status": "present"}),
+        Page("roll call (mark all present)", "trainer", f"/attendance/sessions/{things['session']}/all-present",
+             "POST", {}),
+        Page("attendance matrix", "coordinator", f"/attendance/cycles/{things['cycle']}"),
+        Page("coordinator dashboard", "coordinator", "/reports"),
+        Page("organisation report", "contact", f"/reports/organisation?organisation={things['organisation']}"),
+        Page("calendar feed", "anonymous", f"/calendar/{things['feed']}.ics"),
+        Page("verification page", "anonymous", f"/verify/{things['certificate']}"),
+    ]
+
+
+def measure(app, requests: int) -> list[tuple[str, float, float, int, int]]:  # type: ignore[no-untyped-def]
+    from lms.extensions import db
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        things = people_and_things(now)
+        engine = db.engine
+    clients: dict[str, Callable] = {"anonymous": app.test_client()}
+    for who, email in things["emails"].items():
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        clients[who] = client
+    results = []
+    for page in pages(things):
+        client = clients[page.who]
+        call = (lambda: client.post(page.path, data=page.data)) if page.method == "POST" else (lambda: client.get(page.path))
+        status = call().status_code  # warm up; also checks the page works
+        timings, queries = [], 0
+        for _ in range(requests):
+            with QueryCounter(engine) as counter:
+                started = time.perf_counter()
+                call()
+                timings.append((time.perf_counter() - started) * 1000)
+            queries = counter.count
+        p95 = statistics.quantiles(timings, n=20)[18] if len(timings) >= 20 else max(timings)
+        results.append((page.name, statistics.median(timings), p95, queries, status))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    from lms import create_app
+
+    app = create_app({"LMS_MODE": "test", "SECRET_KEY": "bench-" * 8, "SQLALCHEMY_DATABASE_URI": args.database,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LMS_BASE_URL": "http://bench"})
+    results = measure(app, args.requests)
+    print(f"{'page':<32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
+    for name, p50, p95, queries, status in results:
+        print(f"{name:<32} {p50:8.1f} {p95:8.1f} {queries:8d} {status:7d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Attendance at the center: roll call, self check-in with rotating codes, attendance rules."""

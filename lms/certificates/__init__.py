@@ -1,0 +1,1 @@
+"""Certificates: completion rules, PDF rendering with WeasyPrint, public verification."""

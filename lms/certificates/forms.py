@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class VerifyForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form anyone may use; it changes nothing
+
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("13 characters, as printed on the certificate, e.g. 7K3M-Q9TX-4B2D-8"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ManualIssueForm(ReasonForm):
+    user_id = SelectField(_l("Learner"), coerce=int)
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-protected button."""

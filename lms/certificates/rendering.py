@@ -1,0 +1,94 @@
+"""PDF rendering from plain values through a design folder in certificates/.
+
+Nothing outside the design's own folder is fetched: no other file, no network. One
+FontConfiguration serves the whole process (a new one per render grows memory).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import segno
+import yaml
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+_FONT_CONFIGURATION = None
+_LOCK = threading.Lock()
+
+
+class DesignError(RuntimeError):
+    """A certificate design is missing or broken."""
+
+
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    folder: Path
+    version: int
+
+    @classmethod
+    def load(cls, root: Path, name: str) -> Design:
+        folder = (root / name).resolve()
+        if root.resolve() not in folder.parents or not (folder / "template.html").is_file():
+            raise DesignError(f"no certificate design called {name!r} in {root}")
+        meta = yaml.safe_load((folder / "design.yaml").read_text("utf-8")) or {}
+        return cls(name=name, folder=folder, version=int(meta.get("version", 1)))
+
+
+def font_configuration():  # type: ignore[no-untyped-def]
+    global _FONT_CONFIGURATION
+    with _LOCK:
+        if _FONT_CONFIGURATION is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            _FONT_CONFIGURATION = FontConfiguration()
+        return _FONT_CONFIGURATION
+
+
+def design_url_fetcher(folder: Path):  # type: ignore[no-untyped-def]
+    """A fetcher that serves files of `folder` and stops the render on anything else."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    root = folder.resolve()
+
+    class DesignFetcher(URLFetcher):
+        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise BlockedResource(f"certificate designs may not fetch {parts.scheme} URLs: {url}")
+            if root not in Path(unquote(parts.path)).resolve().parents:
+                raise BlockedResource(f"outside the design folder: {url}")
+            return super().fetch(url, headers)
+
+    class BlockedResource(FatalURLFetchingError):
+        """The design asked for something outside its own folder."""
+
+    return DesignFetcher(allowed_protocols={"file"})
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code for the verification URL (generated here, so safe to embed)."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#1d2430", omitsize=True)
+    return Markup(svg)  # nosec B704: segno wrote it; the URL is encoded as modules, not as markup
+
+
+def render_html(design: Design, values: Mapping[str, Any]) -> str:
+    environment = Environment(loader=FileSystemLoader(design.folder), autoescape=select_autoescape(["html"]))
+    return environment.get_template("template.html").render(**values)
+
+
+def render_pdf(design: Design, values: Mapping[str, Any]) -> bytes:
+    """A PDF/A-3a (tagged) certificate from plain values: `c` (the snapshot), `t` (texts), `code`, `verify_url`."""
+    from weasyprint import HTML
+
+    html = render_html(design, {**values, "qr_svg": qr_svg(values["verify_url"])})
+    document = HTML(string=html, base_url=design.folder.as_uri() + "/",
+                    url_fetcher=design_url_fetcher(design.folder))
+    return document.write_pdf(font_config=font_configuration(), pdf_variant="pdf/a-3a")

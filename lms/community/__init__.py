@@ -1,0 +1,1 @@
+"""The meeting place: a discussion board per cycle and an opt-in directory of people and organisations."""

@@ -1,0 +1,1 @@
+"""Course evaluations: a standard set of questions per course, anonymous answers, results."""

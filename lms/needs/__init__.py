@@ -1,0 +1,1 @@
+"""The competence-needs inventory, interest in courses, and demand against supply."""

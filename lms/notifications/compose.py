@@ -1,0 +1,103 @@
+"""Turning an event into messages: rendered in the recipient's language, with an .ics where it helps,
+queued in the outbox (e-mail) and in the person's list in the app, both under one dedupe key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
+
+from lms.auth.models import User
+from lms.notifications.calendar import CalendarEvent, build_calendar
+from lms.notifications.kinds import OPTIONAL, Kind
+from lms.notifications.mail import render_email
+from lms.notifications.models import Notification
+from lms.notifications.outbox import Email, insert_once, queue_email
+from lms.planning.service import local_zone
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An address for e-mails, on LMS_BASE_URL, also outside a request (in the scheduler)."""
+    base = current_app.config["LMS_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
+
+
+def locale_of(user: User) -> str:
+    locales = current_app.config["LMS_LOCALES"]
+    return user.locale if user.locale in locales else current_app.config["LMS_DEFAULT_LOCALE"]
+
+
+@dataclass(frozen=True)
+class Invite:
+    """Calendar events to attach: METHOD:REQUEST adds or updates them, CANCEL removes them."""
+
+    events: list[CalendarEvent]
+    method: str = "REQUEST"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one person, before it is rendered."""
+
+    kind: Kind
+    dedupe_key: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    link: str = ""
+    invite: Invite | None = None
+
+
+def render_notice(user: User, notice: Notice) -> tuple[str, str, str]:
+    """Subject, text and HTML in the person's language."""
+    context = dict(notice.context, user=user, link=notice.link,
+                   optional=notice.kind in OPTIONAL,
+                   preferences_url=absolute_url("notifications.preferences"))
+    return render_email(notice.template, locale_of(user), **context)
+
+
+def deliver(user: User, notice: Notice, *, now: datetime, email: bool = True, in_app: bool = True,
+            not_before: datetime | None = None) -> bool:
+    """Queue the e-mail (unless `email` is False) and the in-app notification; False if known already.
+
+    `not_before` holds the e-mail back until then (the demo queues reminders ahead of time).
+    """
+    subject, text, html = render_notice(user, notice)
+    created = in_app and insert_once(Notification, dict(
+        user_id=user.id, kind=notice.kind.value, dedupe_key=notice.dedupe_key, title=subject[:300],
+        link=notice.link[:500], created_at=now,
+    )) is not None
+    if email and user.is_active:
+        message = Email(
+            recipient=user.email, subject=subject, text=text, html=html, locale=locale_of(user),
+            ics=_ics(user, notice.invite, now), ics_method=notice.invite.method if notice.invite else None,
+            unsubscribe_url=_unsubscribe_url(user, notice.kind),
+        )
+        created = queue_email(message, kind=notice.kind.value, dedupe_key=notice.dedupe_key,
+                              user_id=user.id, now=now, not_before=not_before) is not None or created
+    return created
+
+
+def _ics(user: User, invite: Invite | None, now: datetime) -> bytes | None:
+    if invite is None or not invite.events:
+        return None
+    organizer = parseaddr(current_app.config["LMS_MAIL_FROM"])[1] or None
+    with force_locale(locale_of(user)):
+        return build_calendar(invite.events, name=invite.name or current_app.config["LMS_SITE_NAME"],
+                              zone=local_zone(), generated_at=now, method=invite.method,
+                              organizer=organizer, attendee=user.email)
+
+
+def _unsubscribe_url(user: User, kind: Kind) -> str | None:
+    from lms.notifications.service import unsubscribe_token
+
+    if kind not in OPTIONAL:
+        return None
+    return absolute_url("notifications.unsubscribe", token=unsubscribe_token(user.id, kind))

@@ -1,0 +1,183 @@
+"""Messages about changes: sessions moved, added or cancelled, cycles cancelled, enrolment decisions.
+
+The planning work stores each change as a `SessionChange` row and the enrolment work records
+each decision as an `AuditEvent`, both in the transaction of the change itself; these ticks turn
+them into messages, so nothing is lost if the process dies right after the change. A burst of
+edits to one session waits until it has been quiet for LMS_CHANGE_NOTICE_DELAY_MINUTES and then
+goes out as one message about the session as it is now.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from lms.audit.models import AuditEvent
+from lms.auth.models import User
+from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.notifications.calendar import session_event
+from lms.notifications.compose import Invite, Notice, absolute_url, deliver
+from lms.notifications.kinds import Kind
+from lms.notifications.models import Notification
+from lms.notifications.outbox import existing_keys
+from lms.notifications.reminders import people_of_cycles
+from lms.planning.models import (
+    ClassSession, Cycle, CycleStatus, SessionChange, SessionChangeKind,
+)
+
+
+# --- sessions and cycles ---------------------------------------------------------------------
+
+def pending_changes(now: datetime) -> dict[int, list[SessionChange]]:
+    """Changes not yet told, by session, for sessions whose last change is older than the delay."""
+    quiet_since = now - timedelta(minutes=current_app.config["LMS_CHANGE_NOTICE_DELAY_MINUTES"])
+    changes = db.session.execute(
+        select(SessionChange).where(SessionChange.notified_at.is_(None))
+        .options(joinedload(SessionChange.session).joinedload(ClassSession.cycle).joinedload(Cycle.course),
+                 joinedload(SessionChange.session).joinedload(ClassSession.room))
+        .order_by(SessionChange.session_id, SessionChange.id)
+    ).scalars().all()
+    by_session: dict[int, list[SessionChange]] = defaultdict(list)
+    for change in changes:
+        by_session[change.session_id].append(change)
+    return {sid: group for sid, group in by_session.items()
+            if max(c.created_at for c in group) <= quiet_since}
+
+
+def queue_change_notices(now: datetime) -> int:
+    """The tick: one message per person per changed session (per cancelled cycle). Safe to run twice."""
+    ready = pending_changes(now)
+    cycle_cancelled = {sid: g for sid, g in ready.items()
+                       if any(c.kind is SessionChangeKind.CYCLE_CANCELLED for c in g)}
+    queued = _cycle_cancellations(cycle_cancelled, now)
+    for session_id, group in ready.items():
+        if session_id not in cycle_cancelled:
+            queued += _session_notices(group, now)
+    done = [c.id for group in ready.values() for c in group]
+    if done:
+        db.session.execute(
+            update(SessionChange).where(SessionChange.id.in_(done), SessionChange.notified_at.is_(None))
+            .values(notified_at=now).execution_options(synchronize_session=False)
+        )
+    return queued
+
+
+def _session_kind(session: ClassSession, group: list[SessionChange]) -> Kind | None:
+    added = any(c.kind is SessionChangeKind.ADDED for c in group)
+    if session.cancelled:
+        return None if added else Kind.SESSION_CANCELLED  # added and dropped: nobody knew of it
+    return Kind.SESSION_ADDED if added else Kind.SESSION_MOVED
+
+
+def _session_notices(group: list[SessionChange], now: datetime) -> int:
+    session = group[0].session
+    kind = _session_kind(session, group)
+    if kind is None or session.cycle.status is not CycleStatus.PUBLISHED:
+        return 0
+    before = next((c.details.get("before") for c in group if c.details.get("before")), None)
+    link = absolute_url("enrollment.cycle", cycle_id=session.cycle_id)
+    method = "CANCEL" if kind is Kind.SESSION_CANCELLED else "REQUEST"
+    invite = Invite([session_event(session, url=link)], method, session.cycle.course.title)
+    context = {"session": session, "cycle": session.cycle, "course": session.cycle.course,
+               "room": session.room, "kind": kind.value,
+               "before_starts_at": _parse(before.get("starts_at")) if before else None}
+    queued = 0
+    for user in people_of_cycles([session.cycle_id]).get(session.cycle_id, []):
+        key = f"{kind.value}:session:{session.id}:change:{group[-1].id}:user:{user.id}"
+        notice = Notice(kind, key, "session_changed", context, link, invite)
+        queued += deliver(user, notice, now=now)
+    return queued
+
+
+def _cycle_cancellations(groups: dict[int, list[SessionChange]], now: datetime) -> int:
+    sessions_by_cycle: dict[int, list[ClassSession]] = defaultdict(list)
+    for group in groups.values():
+        sessions_by_cycle[group[0].session.cycle_id].append(group[0].session)
+    queued = 0
+    for cycle_id, sessions in sessions_by_cycle.items():
+        cycle = sessions[0].cycle
+        link = absolute_url("enrollment.cycle", cycle_id=cycle_id)
+        events = [session_event(s, url=link) for s in sorted(sessions, key=lambda s: s.starts_at)]
+        for user, enrolled in _cycle_people(cycle):
+            notice = Notice(Kind.CYCLE_CANCELLED, f"cycle_cancelled:cycle:{cycle_id}:user:{user.id}",
+                            "cycle_cancelled", {"cycle": cycle, "course": cycle.course}, link,
+                            Invite(events, "CANCEL", cycle.course.title) if enrolled else None)
+            queued += deliver(user, notice, now=now)
+    return queued
+
+
+def _cycle_people(cycle: Cycle) -> list[tuple[User, bool]]:
+    """Everyone who had or asked for a place, and the trainers; True for those with the sessions."""
+    rows = db.session.execute(
+        select(Enrolment.user_id, Enrolment.status).where(
+            Enrolment.cycle_id == cycle.id,
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.PENDING,
+                                  EnrolmentStatus.WAITLISTED]))
+    ).all()
+    status = {user_id: s for user_id, s in rows}
+    users = db.session.execute(select(User).where(User.id.in_(list(status) + cycle.trainer_ids))).scalars()
+    return [(u, status.get(u.id, EnrolmentStatus.ENROLLED) is EnrolmentStatus.ENROLLED)
+            for u in sorted(users, key=lambda u: u.id) if u.is_active]
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- enrolment decisions ---------------------------------------------------------------------
+
+ENROLMENT_KINDS = {
+    "enrolment.enrolled": Kind.ENROLMENT_CONFIRMED,
+    "enrolment.approved": Kind.ENROLMENT_CONFIRMED,
+    "enrolment.waitlisted": Kind.ENROLMENT_WAITLISTED,
+    "enrolment.promoted": Kind.ENROLMENT_PROMOTED,
+    "enrolment.declined": Kind.ENROLMENT_DECLINED,
+}
+
+
+def enrolment_key(event: AuditEvent) -> str:
+    return f"{ENROLMENT_KINDS[event.action].value}:event:{event.id}"
+
+
+def queue_enrolment_notices(now: datetime) -> int:
+    """The tick: a message for each recent enrolment decision not yet told. Safe to run twice.
+
+    Only events of the last LMS_NOTICE_LOOKBACK_HOURS are looked at: a confirmation days late
+    is noise, and the window keeps the tick cheap.
+    """
+    since = now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"])
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action.in_(list(ENROLMENT_KINDS)),
+                                 AuditEvent.object_type == "enrolment", AuditEvent.created_at >= since,
+                                 AuditEvent.created_at <= now)
+        .order_by(AuditEvent.id)
+    ).scalars().all()
+    taken = existing_keys(Notification, [enrolment_key(e) for e in events])
+    return sum(_enrolment_notice(e, now) for e in events if enrolment_key(e) not in taken)
+
+
+def _enrolment_notice(event: AuditEvent, now: datetime) -> int:
+    enrolment = db.session.execute(
+        select(Enrolment).where(Enrolment.id == event.object_id)
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.cycle).joinedload(Cycle.course))
+    ).scalar_one_or_none()
+    if enrolment is None or enrolment.cycle.status is not CycleStatus.PUBLISHED:
+        return 0
+    kind = ENROLMENT_KINDS[event.action]
+    cycle = enrolment.cycle
+    link = absolute_url("enrollment.cycle", cycle_id=cycle.id)
+    seated = kind is Kind.ENROLMENT_CONFIRMED or (
+        kind is Kind.ENROLMENT_PROMOTED and enrolment.status is EnrolmentStatus.ENROLLED)
+    invite = None
+    if seated:
+        events = [session_event(s, url=link) for s in cycle.sessions if s.starts_at > now and not s.cancelled]
+        invite = Invite(events, "REQUEST", cycle.course.title)
+    context = {"cycle": cycle, "course": cycle.course, "enrolment": enrolment,
+               "awaiting_approval": enrolment.status is EnrolmentStatus.PENDING,
+               "sessions": [s for s in cycle.sessions if s.starts_at > now and not s.cancelled]}
+    notice = Notice(kind, enrolment_key(event), kind.value, context, link, invite)
+    return int(deliver(enrolment.user, notice, now=now)) if enrolment.user.is_active else 0

@@ -1,0 +1,346 @@
+"""The outbox: queueing a message once, claiming due rows, sending them, retrying with backoff.
+
+Exactly once, as far as a database can make it so:
+
+- queueing is an INSERT ... ON CONFLICT (dedupe_key) DO NOTHING, so computing a message twice
+  (two scheduler processes, a restart, a retry of the tick) adds one row;
+- a dispatcher claims rows with one UPDATE that only moves *pending* rows to *sending* (on
+  PostgreSQL the candidates are picked `FOR UPDATE SKIP LOCKED`, so two dispatchers take
+  different rows instead of waiting); a row one dispatcher claimed is never claimed by another;
+- marking sent or failed is guarded by the attempt number the claim gave, so a dispatcher that
+  was too slow (its row was reclaimed) cannot overwrite what the next attempt did;
+- a row left in *sending* by a process that died is reclaimed after LMS_OUTBOX_STUCK_MINUTES.
+
+A process that dies after the mail server accepted a message but before the row is marked sent
+sends it again after the reclaim: the Message-ID is the same both times (and the file transport
+rewrites the same file), so the receiving side sees one message twice rather than two messages.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lms.extensions import db
+from lms.notifications.models import MessageStatus, Notification, OutboxMessage
+from lms.notifications.transports import Transport
+
+MAX_BACKOFF = timedelta(hours=6)
+ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Email:
+    """A rendered message, as plain values, ready to be queued."""
+
+    recipient: str
+    subject: str
+    text: str
+    html: str = ""
+    locale: str = "sv"
+    ics: bytes | None = None
+    ics_method: str | None = None
+    unsubscribe_url: str | None = None
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def insert_once(model, values: dict) -> int | None:  # type: ignore[no-untyped-def]
+    """Insert a row unless its dedupe key is taken; the new id, or None when it already existed.
+
+    ON CONFLICT DO NOTHING rather than catching IntegrityError: on PostgreSQL a failed INSERT
+    would abort the whole transaction of the event that caused the message.
+    """
+    insert = pg_insert if _dialect() == "postgresql" else sqlite_insert
+    statement = (
+        insert(model).values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(model.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def queue_email(email: Email, *, kind: str, dedupe_key: str, user_id: int | None, now: datetime,
+                not_before: datetime | None = None) -> int | None:
+    """Queue one e-mail in the current transaction; None when this dedupe key was queued before."""
+    return insert_once(OutboxMessage, dict(
+        user_id=user_id, recipient=email.recipient, kind=kind, dedupe_key=dedupe_key,
+        locale=email.locale, subject=email.subject[:300], body_text=email.text,
+        body_html=email.html, ics=email.ics.decode() if email.ics else None,
+        ics_method=email.ics_method if email.ics else None,
+        unsubscribe_url=email.unsubscribe_url, status=MessageStatus.PENDING, attempts=0,
+        created_at=now, next_attempt_at=max(now, not_before or now), last_error="",
+    ))
+
+
+def existing_keys(model, keys: list[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    """Which of `keys` are already taken (to skip rendering what would be dropped anyway)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(db.session.execute(
+            select(model.dedupe_key).where(model.dedupe_key.in_(chunk))
+        ).scalars())
+    return found
+
+
+# --- claiming and sending --------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Claim:
+    message_id: int
+    attempt: int
+
+
+def claim_due(now: datetime, limit: int) -> list[Claim]:
+    """Move up to `limit` due pending rows to *sending*, atomically; the caller commits at once."""
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if _dialect() == "postgresql":
+        # lock the candidates first: as a subquery of the UPDATE, PostgreSQL may run the
+        # LIMIT ... SKIP LOCKED part more than once and claim more rows than asked for
+        chosen = db.session.execute(due.with_for_update(skip_locked=True)).scalars().all()
+        if not chosen:
+            return []
+        wanted = OutboxMessage.id.in_(chosen)
+    else:  # SQLite runs one writer at a time: the single statement is atomic
+        wanted = OutboxMessage.id.in_(due.scalar_subquery())
+    rows = db.session.execute(
+        update(OutboxMessage)
+        .where(wanted, OutboxMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(Claim(message_id, attempt) for message_id, attempt in rows)
+
+
+def _guarded(claim: Claim):  # type: ignore[no-untyped-def]
+    return update(OutboxMessage).where(
+        OutboxMessage.id == claim.message_id, OutboxMessage.status == MessageStatus.SENDING,
+        OutboxMessage.attempts == claim.attempt,
+    ).execution_options(synchronize_session=False)
+
+
+def mark_sent(claim: Claim, now: datetime) -> bool:
+    result = db.session.execute(_guarded(claim).values(status=MessageStatus.SENT, sent_at=now,
+                                                       last_error=""))
+    return result.rowcount == 1
+
+
+def backoff(attempt: int) -> timedelta:
+    """The wait after failed attempt number `attempt`: the base, doubled each time, at most 6 hours."""
+    base = timedelta(seconds=current_app.config["LMS_OUTBOX_RETRY_SECONDS"])
+    return min(base * 2 ** max(attempt - 1, 0), MAX_BACKOFF)
+
+
+def mark_failed_attempt(claim: Claim, error: str, now: datetime) -> MessageStatus:
+    """Back to pending for a later try, or failed after the last allowed attempt."""
+    final = claim.attempt >= current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]
+    status = MessageStatus.FAILED if final else MessageStatus.PENDING
+    db.session.execute(_guarded(claim).values(
+        status=status, last_error=error[:ERROR_LENGTH],
+        next_attempt_at=now if final else now + backoff(claim.attempt),
+    ))
+    return status
+
+
+def reclaim_stuck(now: datetime) -> int:
+    """Rows left in *sending* longer than the timeout (their process died) are tried again."""
+    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
+    stuck = (OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_at < limit)
+    last = current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]
+    note = "no answer from the attempt started at claimed_at; tried again"
+    failed = db.session.execute(
+        update(OutboxMessage).where(*stuck, OutboxMessage.attempts >= last)
+        .values(status=MessageStatus.FAILED, last_error=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    retried = db.session.execute(
+        update(OutboxMessage).where(*stuck)
+        .values(status=MessageStatus.PENDING, next_attempt_at=now, last_error=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return failed + retried
+
+
+@dataclass
+class DispatchReport:
+    reclaimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def dispatch(transport: Transport, now: datetime, *, limit: int | None = None) -> DispatchReport:
+    """Reclaim stuck rows, claim due ones, send each and record the outcome. Commits as it goes.
+
+    Each outcome is committed on its own, so a crash loses at most the row being sent, and that
+    row is reclaimed later.
+    """
+    report = DispatchReport(reclaimed=reclaim_stuck(now))
+    claims = claim_due(now, limit or current_app.config["LMS_OUTBOX_BATCH"])
+    db.session.commit()
+    for claim in claims:
+        _send_one(transport, claim, now, report)
+        db.session.commit()
+    return report
+
+
+def _send_one(transport: Transport, claim: Claim, now: datetime, report: DispatchReport) -> None:
+    row = db.session.get(OutboxMessage, claim.message_id)
+    try:
+        transport.send(build_message(row), name=file_name(row))
+    except Exception as error:  # noqa: BLE001  (any failure of a transport is retried)
+        db.session.rollback()
+        status = mark_failed_attempt(claim, f"{type(error).__name__}: {error}", now)
+        if status is MessageStatus.FAILED:
+            report.failed += 1
+        else:
+            report.retrying += 1
+        current_app.logger.warning("outbox: message %s not sent: %s", claim.message_id, error)
+    else:
+        if mark_sent(claim, now):
+            report.sent += 1
+
+
+def send_now(message_id: int, transport: Transport, now: datetime) -> DispatchReport:
+    """Claim and send one freshly committed row at once (account e-mails should not wait a tick)."""
+
+    def claim_this() -> list[Claim]:
+        row = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
+            .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.attempts)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        return [] if row is None else [Claim(message_id, row)]
+
+    report = DispatchReport()
+    claims = claim_this()
+    db.session.commit()
+    for claim in claims:
+        _send_one(transport, claim, now, report)
+        db.session.commit()
+    return report
+
+
+# --- the message itself ----------------------------------------------------------------------
+
+def file_name(row: OutboxMessage) -> str:
+    return f"{row.created_at:%Y%m%dT%H%M%S}-{row.id:07d}-{row.kind}"
+
+
+def message_id(row: OutboxMessage) -> str:
+    """The same for every attempt of a row, so a repeated delivery is recognisably the same mail."""
+    digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:24]
+    host = urlsplit(current_app.config["LMS_BASE_URL"]).hostname or "kompetenscentret.local"
+    return f"<{row.id}.{digest}@{host}>"
+
+
+def build_message(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["LMS_MAIL_FROM"]
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = message_id(row)
+    message["Auto-Submitted"] = "auto-generated"
+    if row.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    if row.ics:
+        message.add_attachment(row.ics, subtype="calendar", filename="kompetenscentret.ics",
+                               params={"method": row.ics_method}, cte="base64")
+    return message
+
+
+# --- for people looking after it --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Health:
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    oldest_pending_at: datetime | None
+    stuck: int
+
+
+def health(now: datetime) -> Health:
+    counts = dict(db.session.execute(
+        select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
+    ).all())
+    oldest = db.session.execute(
+        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == MessageStatus.PENDING)
+    ).scalar_one()
+    return Health(
+        pending=counts.get(MessageStatus.PENDING, 0), sending=counts.get(MessageStatus.SENDING, 0),
+        sent=counts.get(MessageStatus.SENT, 0), failed=counts.get(MessageStatus.FAILED, 0),
+        oldest_pending_at=oldest, stuck=len(stuck_messages(now)),
+    )
+
+
+def stuck_messages(now: datetime) -> list[OutboxMessage]:
+    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
+    return list(db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENDING,
+                                    OutboxMessage.claimed_at < limit).order_by(OutboxMessage.id)
+    ).scalars())
+
+
+def messages(status: MessageStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.execute(query).scalars())
+
+
+def retry(message_id: int, now: datetime) -> bool:
+    """Give a failed (or stuck) message a fresh set of attempts, from now."""
+    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id,
+               (OutboxMessage.status == MessageStatus.FAILED)
+               | ((OutboxMessage.status == MessageStatus.SENDING) & (OutboxMessage.claimed_at < limit)))
+        .values(status=MessageStatus.PENDING, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def purge_old(now: datetime) -> int:
+    """Delete sent messages and read notifications older than LMS_OUTBOX_RETENTION_DAYS.
+
+    Only what can no longer be computed again goes: reminders are computed for sessions ahead,
+    session changes are marked notified, enrolment events are looked at for a few days only.
+    """
+    before = now - timedelta(days=current_app.config["LMS_OUTBOX_RETENTION_DAYS"])
+    sent = db.session.execute(
+        OutboxMessage.__table__.delete().where(OutboxMessage.status == MessageStatus.SENT,
+                                               OutboxMessage.sent_at < before)
+    ).rowcount
+    read = db.session.execute(
+        Notification.__table__.delete().where(Notification.read_at.is_not(None),
+                                              Notification.created_at < before)
+    ).rowcount
+    return sent + read

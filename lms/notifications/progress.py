@@ -1,0 +1,123 @@
+"""Messages about a learner's progress: low-attendance warnings and issued certificates.
+
+The attendance work stores each warning as an `AttendanceWarning` row (once per kind) and the
+certificates work issues `Certificate` rows, both in the transaction of the change; these ticks
+turn them into messages. Safe to run twice: the dedupe keys hold.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from lms.attendance.models import AttendanceWarning, WarningKind
+from lms.auth.models import User
+from lms.certificates.models import Certificate
+from lms.extensions import db
+from lms.notifications.compose import Notice, absolute_url, deliver
+from lms.notifications.kinds import Kind
+from lms.notifications.models import Notification
+from lms.notifications.outbox import existing_keys
+from lms.planning.models import Cycle
+
+
+def queue_attendance_warnings(now: datetime) -> int:
+    """The tick: tell the learner and the cycle's trainers about each new warning."""
+    warnings = db.session.execute(
+        select(AttendanceWarning).where(AttendanceWarning.notified_at.is_(None))
+        .options(joinedload(AttendanceWarning.user)).order_by(AttendanceWarning.id)
+    ).scalars().all()
+    queued = sum(_warning_notices(w, now) for w in warnings)
+    if warnings:
+        db.session.execute(
+            update(AttendanceWarning)
+            .where(AttendanceWarning.id.in_([w.id for w in warnings]), AttendanceWarning.notified_at.is_(None))
+            .values(notified_at=now).execution_options(synchronize_session=False)
+        )
+    return queued
+
+
+def _warning_notices(warning: AttendanceWarning, now: datetime) -> int:
+    cycle = db.session.execute(
+        select(Cycle).where(Cycle.id == warning.cycle_id).options(joinedload(Cycle.course))
+    ).scalar_one()
+    context = {"cycle": cycle, "course": cycle.course, "learner": warning.user,
+               "unreachable": warning.kind is WarningKind.UNREACHABLE,
+               "attended": warning.attended, "counted": warning.counted}
+    queued = 0
+    learner_link = absolute_url("attendance.mine")
+    if warning.user.is_active:
+        key = f"attendance_warning:{warning.id}:user:{warning.user_id}"
+        notice = Notice(Kind.ATTENDANCE_WARNING, key, "attendance_warning", dict(context, for_trainer=False),
+                        learner_link)
+        queued += deliver(warning.user, notice, now=now)
+    trainer_link = absolute_url("attendance.cycle_page", cycle_id=cycle.id)
+    for trainer in db.session.execute(select(User).where(User.id.in_(cycle.trainer_ids))).scalars():
+        if trainer.is_active and trainer.id != warning.user_id:
+            key = f"attendance_warning:{warning.id}:user:{trainer.id}"
+            notice = Notice(Kind.ATTENDANCE_WARNING, key, "attendance_warning",
+                            dict(context, for_trainer=True), trainer_link)
+            queued += deliver(trainer, notice, now=now)
+    return queued
+
+
+def queue_certificate_notices(now: datetime) -> int:
+    """The tick: tell each learner about a certificate issued in the last LMS_NOTICE_LOOKBACK_HOURS."""
+    since = now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"])
+    certificates = db.session.execute(
+        select(Certificate).where(Certificate.issued_at >= since, Certificate.issued_at <= now,
+                                  Certificate.revoked_at.is_(None))
+        .options(joinedload(Certificate.user), joinedload(Certificate.cycle).joinedload(Cycle.course))
+        .order_by(Certificate.id)
+    ).scalars().all()
+    taken = existing_keys(Notification, [_certificate_key(c) for c in certificates])
+    link = absolute_url("certificates.mine")
+    return sum(
+        deliver(c.user, Notice(Kind.CERTIFICATE_ISSUED, _certificate_key(c), "certificate_issued",
+                               {"cycle": c.cycle, "course": c.cycle.course}, link), now=now)
+        for c in certificates if _certificate_key(c) not in taken and c.user.is_active
+    )
+
+
+def _certificate_key(certificate: Certificate) -> str:
+    return f"certificate_issued:certificate:{certificate.id}"
+
+
+def queue_essay_notices(now: datetime) -> int:
+    """The tick: tell the trainers of a course (coordinators when none) that an essay waits for grading.
+
+    One message per handed-in attempt and grader, whatever the number of essays in it.
+    """
+    from lms.auth.models import Role, UserRole
+    from lms.catalog.models import Module
+    from lms.planning.models import CycleTrainer
+    from lms.quizzes.service import essays_awaiting_grading
+
+    attempts = {answer.attempt for answer in essays_awaiting_grading()}
+    if not attempts:
+        return 0
+    course_ids = {db.session.get(Module, a.quiz.module_id).course_id for a in attempts}
+    trainers: dict[int, set[int]] = {}
+    for course_id, user_id in db.session.execute(
+        select(Cycle.course_id, CycleTrainer.user_id).join(CycleTrainer, CycleTrainer.cycle_id == Cycle.id)
+        .where(Cycle.course_id.in_(course_ids))
+    ):
+        trainers.setdefault(course_id, set()).add(user_id)
+    coordinators = set(db.session.execute(
+        select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)).scalars())
+    people = {u.id: u for u in db.session.execute(
+        select(User).where(User.id.in_(coordinators.union(*trainers.values())))).scalars()}
+    link = absolute_url("quizzes.index")
+    queued = 0
+    for attempt in sorted(attempts, key=lambda a: a.id):
+        module = db.session.get(Module, attempt.quiz.module_id)
+        for grader_id in sorted(trainers.get(module.course_id) or coordinators):
+            grader = people.get(grader_id)
+            if grader is None or not grader.is_active:
+                continue
+            key = f"essays:attempt:{attempt.id}:user:{grader_id}"
+            context = {"module": module, "course": module.course, "learner": attempt.user}
+            queued += deliver(grader, Notice(Kind.ESSAYS_WAITING, key, "essays_waiting", context, link), now=now)
+    return queued

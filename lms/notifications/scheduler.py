@@ -1,0 +1,261 @@
+"""The scheduler: a few fixed jobs, each a tick that is safe to run twice, and one active scheduler.
+
+Production runs it as its own process (`lms scheduler`); the embedded demo runs it inside the web
+process, started by the first request (so never in the reloader's watcher process). Whichever way,
+a leader lock lets only one scheduler work at a time: a PostgreSQL advisory lock held on a
+dedicated connection outside the pool, or a file lock beside the SQLite database. Another process
+waits and takes over when the holder dies. The outbox's dedupe keys and guarded claims would
+prevent a double send even without the lock; the lock saves the duplicate work.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
+
+from lms.db_types import utcnow
+from lms.extensions import db
+
+LOCK_RETRY_SECONDS = 30
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
+
+
+def _dispatch(now: datetime) -> Any:
+    from flask import current_app
+
+    from lms.notifications.outbox import dispatch
+    from lms.notifications.transports import transport_from_config
+
+    return dispatch(transport_from_config(current_app.config), now)
+
+
+def _reminders(now: datetime) -> Any:
+    from lms.notifications.reminders import queue_due_reminders
+
+    return len(queue_due_reminders(now))
+
+
+def _change_notices(now: datetime) -> Any:
+    from lms.notifications.notices import queue_change_notices
+
+    return queue_change_notices(now)
+
+
+def _enrolment_notices(now: datetime) -> Any:
+    from lms.notifications.notices import queue_enrolment_notices
+
+    return queue_enrolment_notices(now)
+
+
+def _attendance_warnings(now: datetime) -> Any:
+    from lms.notifications.progress import queue_attendance_warnings
+
+    return queue_attendance_warnings(now)
+
+
+def _certificate_notices(now: datetime) -> Any:
+    from lms.notifications.progress import queue_certificate_notices
+
+    return queue_certificate_notices(now)
+
+
+def _essay_notices(now: datetime) -> Any:
+    from lms.notifications.progress import queue_essay_notices
+
+    return queue_essay_notices(now)
+
+
+def _certificate_sweep(now: datetime) -> Any:
+    from lms.certificates.service import sweep
+
+    return sweep(now)
+
+
+def _finish_cycles(now: datetime) -> Any:
+    from lms.planning.service import finish_ended_cycles
+
+    return finish_ended_cycles(now)
+
+
+def _evaluation_invitations(now: datetime) -> Any:
+    from lms.evaluations.invitations import queue_evaluation_invitations
+
+    return queue_evaluation_invitations(now)
+
+
+def _retention(now: datetime) -> Any:
+    from lms.notifications.outbox import purge_old
+    from lms.privacy.retention import apply_retention
+
+    return purge_old(now) + apply_retention(now).total
+
+
+@dataclass(frozen=True)
+class Job:
+    """One fixed job: `run(now)` does a tick of work; the job runner commits it."""
+
+    id: str
+    run: Callable[[datetime], Any]
+    trigger: str
+    every: dict[str, int] = field(default_factory=dict)
+
+
+#: every job, with its stable id; cron times stay out of 02:00-03:00 (skipped or doubled at DST)
+JOBS: list[Job] = [
+    Job("outbox-dispatch", _dispatch, "interval", {"seconds": 30}),
+    Job("reminder-sweep", _reminders, "interval", {"minutes": 1}),
+    Job("change-notices", _change_notices, "interval", {"minutes": 1}),
+    Job("enrolment-notices", _enrolment_notices, "interval", {"minutes": 1}),
+    Job("attendance-warnings", _attendance_warnings, "interval", {"minutes": 5}),
+    Job("certificate-sweep", _certificate_sweep, "interval", {"minutes": 15}),
+    Job("essay-notices", _essay_notices, "interval", {"minutes": 10}),
+    Job("certificate-notices", _certificate_notices, "interval", {"minutes": 5}),
+    Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
+    Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
+    Job("retention", _retention, "cron", {"hour": 4, "minute": 30}),
+]
+
+
+def run_job(app: Flask, job: Job, now: datetime | None = None) -> Any:
+    """Run one tick in its own app context and transaction; a failure is logged, not raised."""
+    with app.app_context():
+        try:
+            result = job.run(now or utcnow())
+            db.session.commit()
+            return result
+        except Exception:  # noqa: BLE001  (the next tick tries again)
+            db.session.rollback()
+            app.logger.exception("scheduler: job %s failed", job.id)
+            return None
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
+    scheduler = scheduler_class(timezone=ZoneInfo(app.config["LMS_TIMEZONE"]), job_defaults=JOB_DEFAULTS)
+    for job in JOBS:
+        scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.id,
+                          replace_existing=True, **job.every)
+    return scheduler
+
+
+# --- one active scheduler --------------------------------------------------------------------
+
+class LeaderLock:
+    """Held by the one scheduler that works; released when its process ends, however it ends."""
+
+    def __init__(self, database_url: str):
+        self.url = make_url(database_url)
+        self._connection: Connection | None = None
+        self._file = None
+
+    def acquire(self) -> bool:
+        """Take the lock if it is free (never waits)."""
+        if self.url.get_backend_name() == "postgresql":
+            return self._acquire_advisory()
+        return self._acquire_file()
+
+    def _acquire_advisory(self) -> bool:
+        # a connection of its own, outside the pool: the lock lives exactly as long as it does
+        engine = create_engine(self.url, poolclass=NullPool)
+        connection = engine.connect()
+        key = int.from_bytes(hashlib.sha256(b"kompetenscentret.scheduler").digest()[:8], "big", signed=True)
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+        connection.commit()
+        if got:
+            self._connection = connection
+        else:
+            connection.close()
+        return bool(got)
+
+    def _acquire_file(self) -> bool:
+        database = self.url.database or "memory"
+        handle = open(Path(f"{database}.scheduler-lock"), "a+")  # noqa: SIM115  (held while leading)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # ends the session, and so the advisory lock
+            self._connection = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def wait_for_leadership(lock: LeaderLock, stop: threading.Event, on_wait: Callable[[], None]) -> bool:
+    """Try the lock until it is ours (True) or `stop` is set (False)."""
+    while not stop.is_set():
+        if lock.acquire():
+            return True
+        on_wait()
+        stop.wait(LOCK_RETRY_SECONDS)
+    return False
+
+
+# --- in the web process (the embedded default) ----------------------------------------------
+
+_started: set[str] = set()
+_start_lock = threading.Lock()
+_running: dict[str, tuple[LeaderLock, BaseScheduler]] = {}  # the lock is held as long as this lives
+
+
+def scheduler_mode(app: Flask) -> str:
+    """LMS_SCHEDULER, or by default: in-process in the demo, a separate process otherwise."""
+    mode = app.config.get("LMS_SCHEDULER")
+    return mode or ("inprocess" if app.config["LMS_MODE"] == "demo" else "off")
+
+
+def start_in_process(app: Flask) -> bool:
+    """Start the scheduler in a background thread, once per process and database."""
+    if scheduler_mode(app) != "inprocess":
+        return False
+    key = app.config["SQLALCHEMY_DATABASE_URI"]
+    with _start_lock:
+        if key in _started:
+            return False
+        _started.add(key)
+    thread = threading.Thread(target=_lead_in_background, args=(app,), daemon=True,
+                              name="lms-scheduler")
+    thread.start()
+    return True
+
+
+def _lead_in_background(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    lock = LeaderLock(url)
+    if wait_for_leadership(lock, threading.Event(), lambda: None):
+        scheduler = build_scheduler(app)
+        _running[url] = (lock, scheduler)
+        app.logger.info("scheduler: running in this process")
+        scheduler.start()
+
+
+def stop_in_process(app: Flask) -> None:
+    """Stop this process's scheduler and give up the lock (for tests and orderly shutdowns)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    lock, scheduler = _running.pop(url, (None, None))
+    if scheduler is not None:
+        scheduler.shutdown(wait=True)
+    if lock is not None:
+        lock.release()
+    with _start_lock:
+        _started.discard(url)

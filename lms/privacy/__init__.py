@@ -1,0 +1,1 @@
+"""Personal data: the register, export, erasure by anonymisation, retention; accessibility and feedback."""

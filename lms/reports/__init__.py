@@ -1,0 +1,1 @@
+"""Reports: the coordinator's dashboard, the organisations' competence report and exports, transcripts."""

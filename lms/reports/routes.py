@@ -1,0 +1,156 @@
+"""The coordinator's dashboard, the organisation report with its exports, and the learner's transcript."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from lms.audit.service import record_event
+from lms.auth.models import Organisation, Role
+from lms.auth.permissions import has_any_role, role_required
+from lms.core.exports import to_csv, to_xlsx
+from lms.core.templating import NavItem, register_navigation
+from lms.db_types import utcnow
+from lms.enrollment.models import ENROLMENT_STATUS_LABELS
+from lms.extensions import db
+from lms.reports import charts, service, transcript as transcripts
+from lms.reports.exports import report_sheets
+from lms.reports.forms import PeriodForm
+
+bp = Blueprint("reports", __name__)
+
+register_navigation(NavItem(_l("Dashboard"), "reports.dashboard", (Role.COORDINATOR,)), before="planning.index")
+register_navigation(NavItem(_l("Competence report"), "reports.organisation_report",
+                            (Role.COORDINATOR, Role.ORGANISATION_CONTACT)), before="planning.index")
+register_navigation(NavItem(_l("My transcript"), "reports.my_transcript", ()), before="auth.account")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _now():  # type: ignore[no-untyped-def]
+    """The clock of these views (tests freeze it)."""
+    return utcnow()
+
+
+@bp.context_processor
+def _chart_helpers() -> dict:
+    """Turning report rows into chart bars, with the numbers as a reader sees them."""
+
+    def shown(rate: float | None) -> str:
+        return "—" if rate is None else f"{rate:.0f} %"
+
+    def cycle_bars(lines):  # type: ignore[no-untyped-def]
+        return [charts.Bar(f"{line.cycle.course.title}: {line.cycle.title}", line.rate, shown(line.rate))
+                for line in lines]
+
+    def lines_to_bars(lines):  # type: ignore[no-untyped-def]
+        return [charts.Bar(line.label or _("No organisation"), line.rate, shown(line.rate)) for line in lines]
+
+    def month_bars(months):  # type: ignore[no-untyped-def]
+        return [charts.Bar(format_date(month, "MMM"), number, str(number)) for month, number in months]
+
+    def trend_text(trend) -> str:  # type: ignore[no-untyped-def]
+        return ", ".join(f"{format_date(when, 'd MMM')}: {shown(rate)}" for when, rate in trend)
+
+    return dict(cycle_bars=cycle_bars, lines_to_bars=lines_to_bars, month_bars=month_bars,
+                trend_text=trend_text, enrolment_status=lambda status: str(ENROLMENT_STATUS_LABELS[status]))
+
+
+@bp.get("/reports")
+@role_required(Role.COORDINATOR)
+def dashboard():
+    board = service.dashboard(_now())
+    return render_template("reports/dashboard.html", board=board, charts=charts)
+
+
+# --- the organisation report -----------------------------------------------------------------
+
+def _report_scope(form: PeriodForm) -> Organisation | None:
+    """The organisation asked for: a contact gets their own (another one is 403), a coordinator any or all."""
+    wanted = form.organisation.data or None
+    if has_any_role(current_user, Role.COORDINATOR):
+        return db.get_or_404(Organisation, wanted) if wanted else None
+    if not current_user.has_role(Role.ORGANISATION_CONTACT) or current_user.organisation_id is None:
+        abort(403)
+    if wanted is not None and wanted != current_user.organisation_id:
+        abort(403)
+    return db.session.get(Organisation, current_user.organisation_id)
+
+
+def _period_form() -> PeriodForm:
+    form = PeriodForm(request.args)
+    if has_any_role(current_user, Role.COORDINATOR):
+        form.organisation.choices = [(0, _("All organisations"))] + [(o.id, o.name) for o in service.organisations()]
+    else:
+        own = current_user.organisation
+        form.organisation.choices = [(own.id, own.name)] if own else []
+    return form
+
+
+def _report_for_request():  # type: ignore[no-untyped-def]
+    form = _period_form()
+    valid = form.validate()
+    organisation = _report_scope(form)
+    default = service.Period.year_of(_now())
+    period = service.Period(form.first.data or default.first, form.last.data or default.last) if valid else default
+    if form.first.data is None:
+        form.first.data = period.first
+    if form.last.data is None:
+        form.last.data = period.last
+    return form, service.organisation_report(organisation, period, _now())
+
+
+def _audit_view(report: service.OrganisationReport, how: str) -> None:
+    """Looking at, or exporting, many people's data at once is recorded (who, which scope, when)."""
+    record_event(current_user.id, f"report.organisation.{how}", "organisation",
+                 report.organisation.id if report.organisation else None,
+                 first=report.period.first.isoformat(), last=report.period.last.isoformat(),
+                 people=len(report.people))
+    db.session.commit()
+
+
+@bp.get("/reports/organisation")
+@role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
+def organisation_report():
+    form, report = _report_for_request()
+    query = {"organisation": report.organisation.id if report.organisation else 0,
+             "first": report.period.first.isoformat(), "last": report.period.last.isoformat()}
+    page = render_template("reports/organisation.html", form=form, report=report, charts=charts,
+                           csv_url=url_for("reports.organisation_export", fmt="csv", **query),
+                           xlsx_url=url_for("reports.organisation_export", fmt="xlsx", **query))
+    _audit_view(report, "viewed")  # after rendering: the commit would expire what the page reads
+    return page
+
+
+@bp.get("/reports/organisation.<fmt>")
+@role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
+def organisation_export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    _form, report = _report_for_request()
+    name = f"kompetensrapport-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}.{fmt}"
+    sheets = report_sheets(report)
+    body, mimetype = (to_csv(sheets), "text/csv; charset=utf-8") if fmt == "csv" else (to_xlsx(sheets), XLSX)
+    _audit_view(report, f"exported.{fmt}")
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- the transcript --------------------------------------------------------------------------
+
+@bp.get("/my/transcript")
+@login_required
+def my_transcript():
+    record = transcripts.transcript(current_user, _now())
+    return render_template("reports/transcript.html", record=record)
+
+
+@bp.get("/my/transcript.pdf")
+@login_required
+def my_transcript_pdf():
+    now = _now()
+    record = transcripts.transcript(current_user, now)
+    locale = current_user.locale if current_user.locale in ("sv", "en") else "sv"
+    return Response(transcripts.transcript_pdf(record, now, locale), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="studieintyg.pdf"'})

@@ -1,0 +1,321 @@
+"""The coordinator's dashboard and the organisations' competence report, as plain values.
+
+Everything is computed from a fixed number of grouped queries (lms/reports/queries.py) and rolled
+up here; nothing is stored. Rates follow each cycle's policy for excused absences.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Hashable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.attendance.models import ExcusedPolicy
+from lms.auth.models import Organisation
+from lms.catalog.labels import sdg_name
+from lms.catalog.models import Course
+from lms.enrollment.models import EnrolmentStatus
+from lms.extensions import db
+from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.planning.service import local_day_start, local_zone
+from lms.reports import queries
+from lms.reports.queries import EnrolmentFact, Tally
+
+#: finished cycles stay on the dashboard this long after they last met
+DASHBOARD_LOOKBACK = timedelta(days=180)
+
+
+def percent(attended: int, counted: int) -> float | None:
+    return round(100 * attended / counted, 1) if counted else None
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CycleLine:
+    cycle: Cycle
+    seats_taken: int
+    waitlisted: int
+    pending: int
+    availability: str  # "free", "full", "waitlisted" or "over" (no session ahead)
+    attended: int
+    counted: int
+    trend: list[tuple[datetime, float | None]]
+    completed: int
+    certificates: int
+    revoked: int
+
+    @property
+    def rate(self) -> float | None:
+        return percent(self.attended, self.counted)
+
+    @property
+    def free_seats(self) -> int:
+        return self.cycle.capacity - self.seats_taken
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    now: datetime
+    week_start: date
+    sessions: list[ClassSession]
+    cycles: list[CycleLine]
+    certificates_by_month: list[tuple[date, int]]
+    at_risk: list  # (Cycle, MatrixRow) pairs from lms.attendance.queries.at_risk
+
+    def count(self, availability: str) -> int:
+        return sum(1 for line in self.cycles if line.availability == availability)
+
+    @property
+    def completed(self) -> int:
+        return sum(line.completed for line in self.cycles)
+
+    @property
+    def certificates(self) -> int:
+        return sum(line.certificates for line in self.cycles)
+
+
+def week_start(now: datetime) -> date:
+    today = now.astimezone(local_zone()).date()
+    return today - timedelta(days=today.weekday())
+
+
+def sessions_in_week(monday: date) -> list[ClassSession]:
+    """Every session of the local week (Monday to Sunday), cancelled ones too, in order."""
+    return list(db.session.execute(
+        select(ClassSession)
+        .where(ClassSession.starts_at >= local_day_start(monday),
+               ClassSession.starts_at < local_day_start(monday + timedelta(days=7)))
+        .join(Cycle, Cycle.id == ClassSession.cycle_id).where(Cycle.status != CycleStatus.DRAFT)
+        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course), joinedload(ClassSession.room))
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    ).scalars())
+
+
+def dashboard(now: datetime) -> Dashboard:
+    """What a coordinator looks at on Monday morning."""
+    from lms.attendance.queries import at_risk
+
+    monday = week_start(now)
+    cycle_ids = queries.cycles_meeting_between(now - DASHBOARD_LOOKBACK, now + timedelta(days=3650))
+    cycles = _load_cycles(cycle_ids)
+    lines = cycle_lines(cycles, now)
+    running = [c for c in cycles if c.status is CycleStatus.PUBLISHED]
+    return Dashboard(now=now, week_start=monday, sessions=sessions_in_week(monday), cycles=lines,
+                     certificates_by_month=certificates_by_month(now), at_risk=at_risk(running, now))
+
+
+def _load_cycles(cycle_ids: list[int]) -> list[Cycle]:
+    if not cycle_ids:
+        return []
+    cycles = db.session.execute(
+        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(joinedload(Cycle.course))
+    ).scalars().all()
+    order = {cycle_id: index for index, cycle_id in enumerate(cycle_ids)}
+    return sorted(cycles, key=lambda c: order[c.id])
+
+
+def cycle_lines(cycles: list[Cycle], now: datetime) -> list[CycleLine]:
+    ids = [c.id for c in cycles]
+    seats, tallies = queries.seat_counts(ids), queries.session_tallies(ids, now)
+    rules, certificates = queries.policies(ids), queries.certificate_counts(ids)
+    ahead = _cycles_with_sessions_ahead(ids, now)
+    lines = []
+    for cycle in cycles:
+        statuses = seats[cycle.id]
+        total = sum((tally for _, tally in tallies[cycle.id]), Tally())
+        attended, counted = total.counted(rules[cycle.id])
+        trend = [(starts_at, percent(*tally.counted(rules[cycle.id]))) for starts_at, tally in tallies[cycle.id]]
+        lines.append(CycleLine(
+            cycle=cycle, seats_taken=cycle.seats_taken, waitlisted=statuses.get(EnrolmentStatus.WAITLISTED, 0),
+            pending=statuses.get(EnrolmentStatus.PENDING, 0),
+            availability=_availability(cycle, statuses, cycle.id in ahead), attended=attended,
+            counted=counted, trend=trend, completed=statuses.get(EnrolmentStatus.COMPLETED, 0),
+            certificates=certificates[cycle.id][0], revoked=certificates[cycle.id][1],
+        ))
+    return lines
+
+
+def _availability(cycle: Cycle, statuses: dict, has_session_ahead: bool) -> str:
+    if cycle.status is not CycleStatus.PUBLISHED or not has_session_ahead:
+        return "over"
+    if statuses.get(EnrolmentStatus.WAITLISTED, 0):
+        return "waitlisted"
+    return "full" if cycle.seats_taken >= cycle.capacity else "free"
+
+
+def _cycles_with_sessions_ahead(cycle_ids: list[int], now: datetime) -> set[int]:
+    if not cycle_ids:
+        return set()
+    return set(db.session.execute(
+        select(ClassSession.cycle_id).where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.ends_at > now,
+                                            ClassSession.status != SessionStatus.CANCELLED).distinct()
+    ).scalars())
+
+
+def certificates_by_month(now: datetime, months: int = 12) -> list[tuple[date, int]]:
+    """Valid certificates issued in each of the last `months` local calendar months, oldest first."""
+    zone = local_zone()
+    this_month = now.astimezone(zone).date().replace(day=1)
+    firsts = [_add_months(this_month, -back) for back in range(months - 1, -1, -1)]
+    counts = dict.fromkeys(firsts, 0)
+    for issued_at in queries.certificates_issued_between(local_day_start(firsts[0]), now + timedelta(seconds=1)):
+        month = issued_at.astimezone(zone).date().replace(day=1)
+        if month in counts:
+            counts[month] += 1
+    return list(counts.items())
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# --- the organisation report -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar dates, both included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def year_of(cls, now: datetime) -> Period:
+        year = now.astimezone(local_zone()).year
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @property
+    def start(self) -> datetime:
+        return local_day_start(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return local_day_start(self.last + timedelta(days=1))
+
+
+class Attended:
+    """Attendance figures of a row: `attended` of `counted` sessions, `minutes` of them."""
+
+    attended: int
+    counted: int
+    minutes: int
+
+    @property
+    def rate(self) -> float | None:
+        return percent(self.attended, self.counted)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+@dataclass
+class Line(Attended):
+    """One row of the report: a course, a competence area, a goal or an organisation."""
+
+    key: Hashable
+    label: str
+    enrolments: set[int] = field(default_factory=set)
+    learners: set[int] = field(default_factory=set)
+    attended: int = 0
+    counted: int = 0
+    minutes: int = 0
+    completed: int = 0
+    certificates: int = 0
+
+    def add(self, fact: EnrolmentFact, tally: Tally, policy: ExcusedPolicy) -> None:
+        if fact.enrolment_id in self.enrolments:
+            return
+        self.enrolments.add(fact.enrolment_id)
+        self.learners.add(fact.user_id)
+        attended, counted = tally.counted(policy)
+        self.attended += attended
+        self.counted += counted
+        self.minutes += tally.minutes
+        self.completed += fact.status is EnrolmentStatus.COMPLETED
+        self.certificates += fact.certificate_code is not None
+
+
+@dataclass(frozen=True)
+class PersonLine(Attended):
+    fact: EnrolmentFact
+    course: Course
+    cycle: Cycle
+    attended: int
+    counted: int
+    minutes: int
+
+
+
+@dataclass(frozen=True)
+class OrganisationReport:
+    organisation: Organisation | None  # None: every organisation
+    period: Period
+    members: int
+    total: Line
+    by_course: list[Line]
+    by_area: list[Line]
+    by_sdg: list[Line]
+    by_organisation: list[Line]
+    people: list[PersonLine]
+
+
+def organisation_report(organisation: Organisation | None, period: Period, now: datetime) -> OrganisationReport:
+    """Who (of one organisation, or of all) took part in what during `period`, and how it went."""
+    org_id = organisation.id if organisation else None
+    facts = queries.enrolments_meeting_between(period.start, period.end, org_id)
+    tallies = queries.enrolment_tallies([f.enrolment_id for f in facts], now, period.start, period.end)
+    rules = queries.policies(sorted({f.cycle_id for f in facts}))
+    courses = _courses({f.course_id for f in facts})
+    cycles = {c.id: c for c in _load_cycles(sorted({f.cycle_id for f in facts}))}
+    organisations = _organisation_names({f.organisation_id for f in facts})
+
+    def roll_up(keys_of: Callable[[EnrolmentFact], Iterable[tuple[Hashable, str]]]) -> list[Line]:
+        lines: dict[Hashable, Line] = {}
+        for fact in facts:
+            for key, label in keys_of(fact):
+                lines.setdefault(key, Line(key, label)).add(fact, tallies.get(fact.enrolment_id, Tally()),
+                                                             rules[fact.cycle_id])
+        return sorted(lines.values(), key=lambda line: (line.key if isinstance(line.key, int) else 0, line.label))
+
+    total = roll_up(lambda f: [("total", "")])
+    return OrganisationReport(
+        organisation=organisation, period=period,
+        members=sum(queries.member_counts(org_id).values()),
+        total=total[0] if total else Line("total", ""),
+        by_course=roll_up(lambda f: [(courses[f.course_id].title, courses[f.course_id].title)]),
+        by_area=roll_up(lambda f: [(area, area) for area in courses[f.course_id].area_names]),
+        by_sdg=roll_up(lambda f: [(goal, f"{goal}. {sdg_name(goal)}") for goal in courses[f.course_id].sdgs]),
+        by_organisation=roll_up(lambda f: [(organisations.get(f.organisation_id, ""),) * 2]),
+        people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id], courses, cycles)
+                for f in facts],
+    )
+
+
+def _person(fact: EnrolmentFact, tally: Tally, policy: ExcusedPolicy, courses: dict[int, Course],
+            cycles: dict[int, Cycle]) -> PersonLine:
+    attended, counted = tally.counted(policy)
+    return PersonLine(fact, courses[fact.course_id], cycles[fact.cycle_id], attended, counted, tally.minutes)
+
+
+def _courses(course_ids: set[int]) -> dict[int, Course]:
+    if not course_ids:
+        return {}
+    return {c.id: c for c in db.session.execute(
+        select(Course).where(Course.id.in_(course_ids))
+        .options(selectinload(Course.competence_areas), selectinload(Course.sdg_links))
+    ).scalars()}
+
+
+def _organisation_names(organisation_ids: set[int | None]) -> dict[int | None, str]:
+    ids = [i for i in organisation_ids if i is not None]
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) if ids else {}
+    return {**names, None: ""}
+
+
+def organisations() -> list[Organisation]:
+    return list(db.session.execute(select(Organisation).order_by(Organisation.name)).scalars())

@@ -1,0 +1,149 @@
+"""My enrolments, enrolling (wait-list, 409s), withdrawing, my schedule, and enrolling others."""
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from tests.api.conftest import at
+from tests.factories import make_organisation, make_user
+
+
+def _enrol(api, secret, cycle_id, **extra):
+    return api.as_(secret).post("/me/enrolments", json={"cycle_id": cycle_id, **extra})
+
+
+def _fill(center, seats: int):
+    """`seats` other learners take seats (through the API)."""
+    from lms.enrollment.service import enrol
+    from tests.api.conftest import PLANNED_AT
+
+    for _ in range(seats):
+        enrol(make_user().id, center.cycle, now=PLANNED_AT)
+    db.session.commit()
+
+
+def test_a_learner_enrols_and_sees_it(api, center, clock):
+    response = _enrol(api, center.secrets["learner"], center.cycle.id)
+    assert response.status_code == 201 and response.headers["Location"].endswith("/api/v1/me/enrolments")
+    assert response.json["status"] == "enrolled" and response.json["enrolled_at"] == "2029-12-01T12:00:00+00:00"
+    listed = api.as_(center.secrets["learner"]).get("/me/enrolments").json["items"]
+    assert [(e["cycle_title"], e["status"]) for e in listed] == [("Vintern 2030", "enrolled")]
+    assert api.as_(center.secrets["other_learner"]).get("/me/enrolments").json["items"] == []
+
+
+def test_enrolling_twice_is_409_already_enrolled(api, center, clock):
+    _enrol(api, center.secrets["learner"], center.cycle.id)
+    response = _enrol(api, center.secrets["learner"], center.cycle.id)
+    assert response.status_code == 409 and response.json["type"].endswith("#problem-already-enrolled")
+    assert db.session.execute(select(func.count(Enrolment.id))).scalar_one() == 1
+
+
+def test_a_full_cycle_puts_people_on_the_wait_list_as_the_web_form_does(api, center, clock):
+    _fill(center, 3)
+    response = _enrol(api, center.secrets["learner"], center.cycle.id)
+    assert response.status_code == 201
+    assert response.json["status"] == "waitlisted" and response.json["waitlist_position"] == 1
+
+
+def test_a_full_cycle_is_409_when_the_wait_list_is_declined(api, center, clock):
+    _fill(center, 3)
+    response = _enrol(api, center.secrets["learner"], center.cycle.id, join_waitlist=False)
+    assert response.status_code == 409 and response.json["type"].endswith("#problem-cycle-full")
+    assert db.session.execute(select(func.count(Enrolment.id)).where(
+        Enrolment.status == EnrolmentStatus.WAITLISTED)).scalar_one() == 0
+
+
+def test_enrolment_after_the_last_session_is_409(api, center, clock):
+    clock(at(days=90))
+    response = _enrol(api, center.secrets["learner"], center.cycle.id)
+    assert response.status_code == 409 and response.json["type"].endswith("#problem-conflict")
+
+
+@pytest.mark.parametrize("body, field", [({}, "cycle_id"), ({"cycle_id": "1"}, "cycle_id"),
+                                         ({"cycle_id": 99999}, "cycle_id"), ({"cycle_id": 1, "x": 1}, "x")])
+def test_invalid_enrolment_requests_are_422_with_field_errors(api, center, body, field):
+    response = api.as_(center.secrets["learner"]).post("/me/enrolments", json=body)
+    assert response.status_code == 422 and field in response.json["errors"]
+
+
+def test_a_body_that_is_not_json_is_400(api, center):
+    client = api.as_(center.secrets["learner"])
+    assert client.post("/me/enrolments", data="cycle_id=1").status_code == 400
+    assert client.post("/me/enrolments", data="{", headers={"Content-Type": "application/json"}).status_code == 400
+
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("trainer", 403), ("coordinator", 403), ("admin", 201),
+                                         ("learner", 201), ("contact", 201)])
+def test_who_may_enrol_themselves(api, center, clock, who, status):
+    response = _enrol(api, center.secrets[who] if who else None, center.cycle.id)
+    assert response.status_code == status
+
+
+def test_withdrawing_frees_the_seat_for_the_wait_list(api, center, clock):
+    _fill(center, 2)
+    mine = _enrol(api, center.secrets["learner"], center.cycle.id).json
+    waiting = _enrol(api, center.secrets["other_learner"], center.cycle.id).json
+    assert waiting["status"] == "waitlisted"
+    response = api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/withdraw")
+    assert response.status_code == 200 and response.json["status"] == "withdrawn"
+    assert api.as_(center.secrets["other_learner"]).get("/me/enrolments").json["items"][0]["status"] == "enrolled"
+    again = api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/withdraw")
+    assert again.status_code == 409
+
+
+def test_nobody_withdraws_another_persons_enrolment(api, center, clock):
+    mine = _enrol(api, center.secrets["learner"], center.cycle.id).json
+    for who in ("other_learner", "coordinator", "admin"):
+        assert api.as_(center.secrets[who]).post(f"/me/enrolments/{mine['id']}/withdraw").status_code == 404
+
+
+def test_my_schedule_lists_my_sessions_between_from_and_to(api, center, clock):
+    _enrol(api, center.secrets["learner"], center.cycle.id)
+    client = api.as_(center.secrets["learner"])
+    items = client.get("/me/schedule").json["items"]
+    assert [i["starts_at"][:10] for i in items] == ["2030-01-08", "2030-01-15", "2030-01-22", "2030-01-29"]
+    assert items[0]["course_title"] == "Styrelsearbete" and items[0]["cycle_title"] == "Vintern 2030"
+    some = client.get("/me/schedule", query_string={"from": "2030-01-10T00:00:00+01:00",
+                                                    "to": "2030-01-23T00:00:00Z"}).json["items"]
+    assert [i["starts_at"][:10] for i in some] == ["2030-01-15", "2030-01-22"]
+    assert client.get("/me/schedule?from=2030-01-10T00:00:00").status_code == 422  # no offset
+    assert api.as_(center.secrets["other_learner"]).get("/me/schedule").json["items"] == []
+
+
+def test_my_enrolments_filter_by_status(api, center, clock):
+    _enrol(api, center.secrets["learner"], center.cycle.id)
+    client = api.as_(center.secrets["learner"])
+    assert len(client.get("/me/enrolments?status=enrolled").json["items"]) == 1
+    assert client.get("/me/enrolments?status=waitlisted").json["items"] == []
+    assert client.get("/me/enrolments?status=nonsense").status_code == 422
+
+
+# --- enrolling others --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("learner", 403), ("trainer", 403),
+                                         ("coordinator", 201), ("admin", 201), ("contact", 201)])
+def test_who_may_enrol_a_member(api, center, clock, who, status):
+    response = api.as_(center.secrets[who] if who else None).post(
+        f"/cycles/{center.cycle.id}/enrolments", json={"email": center.learner.email})
+    assert response.status_code == status
+    if status == 201:
+        assert response.json["status"] == "enrolled"
+
+
+def test_a_contact_enrols_only_their_own_members(api, center, clock):
+    stranger = make_user(organisation=make_organisation("Annan förening"))
+    db.session.commit()
+    response = api.as_(center.secrets["contact"]).post(
+        f"/cycles/{center.cycle.id}/enrolments", json={"user_id": stranger.id})
+    assert response.status_code == 403
+
+
+def test_enrolling_someone_twice_or_unknown_is_refused(api, center, clock):
+    client = api.as_(center.secrets["coordinator"])
+    path = f"/cycles/{center.cycle.id}/enrolments"
+    assert client.post(path, json={"user_id": center.learner.id}).status_code == 201
+    assert client.post(path, json={"user_id": center.learner.id}).json["type"].endswith("#problem-already-enrolled")
+    assert client.post(path, json={"email": "nobody@example.org"}).status_code == 422
+    assert client.post(path, json={"email": "a@example.org", "user_id": 1}).status_code == 422
+    assert client.post("/cycles/99999/enrolments", json={"user_id": center.learner.id}).status_code == 404

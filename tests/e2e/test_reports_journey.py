@@ -1,0 +1,47 @@
+"""A coordinator opens the dashboard and exports the competence report; an organisation contact
+answers "who in our organisation learned what this year"."""
+import csv
+import io
+
+from openpyxl import load_workbook
+
+
+def _nav(page, name):
+    return page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name=name, exact=True)
+
+
+def test_a_coordinator_opens_the_dashboard_and_exports_the_report(browse, live_server, page):
+    email, password = live_server.logins["coordinator"]
+    browse.log_in(email, password)
+    browse.submit(lambda: _nav(page, "Översikt").click())
+    assert page.get_by_role("heading", level=1).inner_text() == "Översikt"
+    cycles = page.get_by_role("table", name="Kursomgångar: platser, närvaro och genomförande")
+    assert cycles.get_by_role("row").count() > 1
+    assert page.get_by_role("img", name="Närvaro per kursomgång").is_visible()
+    assert page.get_by_role("region", name="Deltagare i riskzonen").is_visible()
+
+    browse.submit(lambda: page.get_by_role("link", name="Kompetensrapport").first.click())
+    assert page.get_by_role("heading", level=1).inner_text() == "Kompetensrapport"
+    page.get_by_label("Organisation", exact=True).select_option(label="Möllevångens Kulturförening")
+    page.get_by_label("Från", exact=True).fill("2020-01-01")
+    browse.submit(lambda: page.get_by_role("button", name="Visa").click())
+    people = page.get_by_role("table", name="Personer")
+    assert people.get_by_role("row").count() > 1
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ner CSV").click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
+    assert ["Sammanfattning"] in rows and any(row and row[0] == "Kurs" for row in rows)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ner Excel (XLSX)").click()
+    workbook = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert workbook.sheetnames[:2] == ["Sammanfattning", "Kurser"]
+    assert workbook["Sammanfattning"]["A2"].value == "Möllevångens Kulturförening"
+
+
+def test_an_organisation_contact_sees_their_members_learning(browse, live_server, page):
+    email, password = live_server.logins["organisation_contact"]
+    browse.log_in(email, password)
+    browse.submit(lambda: _nav(page, "Kompetensrapport").click())
+    assert "Möllevångens Kulturförening" in page.get_by_role("heading", level=2).first.inner_text()
+    assert page.get_by_role("table", name="Per kurs").is_visible() or page.get_by_text("Inget under perioden.").first.is_visible()

@@ -1,0 +1,103 @@
+"""The scheduler: fixed jobs with stable ids, ticks that commit, one leader at a time."""
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from lms.extensions import db
+from lms.notifications import scheduler
+from lms.notifications.models import MessageStatus
+from lms.notifications.scheduler import JOBS, LeaderLock, build_scheduler, run_job, scheduler_mode
+from tests.notifications.conftest import NOW, outbox_rows, queue_plain
+
+
+def test_the_jobs_have_stable_unique_ids():
+    """APScheduler replaces a job by id: an id must never change or be used twice."""
+    ids = [job.id for job in JOBS]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", job_id) for job_id in ids)
+    assert {"outbox-dispatch", "reminder-sweep", "change-notices", "enrolment-notices", "cycle-finish", "certificate-sweep",
+            "retention"} <= set(ids)
+
+
+def test_every_job_coalesces_runs_alone_and_no_cron_falls_in_the_dst_hour(app):
+    built = build_scheduler(app, BackgroundScheduler)
+    built.start(paused=True)  # job defaults apply when the scheduler starts
+    jobs = {job.id: job for job in built.get_jobs()}
+    built.shutdown(wait=False)
+    assert set(jobs) == {job.id for job in JOBS}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 300
+    for job in JOBS:
+        if job.trigger == "cron":
+            assert job.every.get("hour") != 2
+
+
+def test_a_job_runs_in_its_own_transaction_and_commits(app, world):
+    from lms.notifications.reminders import queue_due_reminders  # noqa: F401  (what the tick runs)
+
+    reminder_sweep = next(job for job in JOBS if job.id == "reminder-sweep")
+    at = world.sessions[0].starts_at - timedelta(hours=3)
+    assert run_job(app, reminder_sweep, at) == 3
+    db.session.expire_all()
+    assert len(outbox_rows(kind="reminder")) == 3
+    dispatch = next(job for job in JOBS if job.id == "outbox-dispatch")
+    assert run_job(app, dispatch, at).sent == 3
+    db.session.expire_all()
+    assert {r.status for r in outbox_rows()} == {MessageStatus.SENT}
+
+
+def test_a_failing_job_is_logged_and_rolled_back(app, caplog):
+    def explode(now):
+        queue_plain(0)
+        raise RuntimeError("boom")
+
+    assert run_job(app, scheduler.Job("explode", explode, "interval"), NOW) is None
+    assert "job explode failed" in caplog.text
+
+
+def test_only_one_scheduler_leads_at_a_time(app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    first, second = LeaderLock(url), LeaderLock(url)
+    try:
+        assert first.acquire()
+        assert not second.acquire()
+        first.release()
+        assert second.acquire()  # the next one takes over when the leader goes
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.parametrize("mode, setting, expected", [
+    ("demo", None, "inprocess"), ("production", None, "off"), ("test", None, "off"),
+    ("production", "inprocess", "inprocess"), ("demo", "off", "off"),
+])
+def test_in_process_only_in_the_demo_unless_told(app, mode, setting, expected):
+    app.config.update(LMS_MODE=mode, LMS_SCHEDULER=setting)
+    assert scheduler_mode(app) == expected
+
+
+def test_tests_and_production_do_not_start_a_scheduler_thread(app, client):
+    client.get("/")
+    assert scheduler.start_in_process(app) is False
+
+
+def test_in_process_the_first_request_starts_one_scheduler_that_keeps_the_lock(app, client):
+    app.config["LMS_SCHEDULER"] = "inprocess"
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        client.get("/")
+        assert scheduler.start_in_process(app) is False  # once per process
+        other = LeaderLock(url)
+        deadline = time.monotonic() + 10
+        while url not in scheduler._running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert url in scheduler._running
+        assert not other.acquire()  # a second process would wait
+    finally:
+        scheduler.stop_in_process(app)
+    assert other.acquire()
+    other.release()

@@ -1,0 +1,148 @@
+"""The report pages: who may see what, exports that never run a formula, the transcript."""
+import csv
+import io
+
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from lms.audit.models import AuditEvent
+from lms.core.exports import Sheet, to_csv, to_xlsx
+from lms.extensions import db
+from tests.conftest import log_in
+from tests.factories import make_user
+from tests.reports.conftest import NOW
+
+YEAR = {"first": "2030-01-01", "last": "2030-12-31"}
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch):
+    monkeypatch.setattr("lms.reports.routes._now", lambda: NOW)
+
+
+@pytest.fixture
+def contact_client(app, center):
+    client = app.test_client()
+    assert log_in(client, center.contact.email).status_code == 302
+    return client
+
+
+def test_the_dashboard_is_for_coordinators(coordinator_client, learner_client, trainer_client, center):
+    page = coordinator_client.get("/reports")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Vintern 2030" in html and 'role="img"' in html and "<table" in html
+    assert "style=" not in html  # the content security policy forbids inline styles
+    assert learner_client.get("/reports").status_code == 403
+    assert trainer_client.get("/reports").status_code == 403
+
+
+def test_a_contact_sees_their_own_organisation_and_is_refused_another(contact_client, center):
+    page = contact_client.get("/reports/organisation", query_string=YEAR)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Lärande 1" in html and "Lärande 3" not in html
+    other = {**YEAR, "organisation": center.org2.id}
+    assert contact_client.get("/reports/organisation", query_string=other).status_code == 403
+    assert contact_client.get("/reports/organisation.csv", query_string=other).status_code == 403
+    assert contact_client.get("/reports/organisation.xlsx", query_string=other).status_code == 403
+
+
+def test_a_learner_and_a_contact_without_organisation_get_no_report(app, learner_client, center):
+    assert learner_client.get("/reports/organisation").status_code == 403
+    loose = make_user(roles=["organisation_contact"], locale="en")
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, loose.email)
+    assert client.get("/reports/organisation").status_code == 403
+
+
+def test_a_coordinator_sees_every_organisation(coordinator_client, center):
+    html = coordinator_client.get("/reports/organisation", query_string=YEAR).get_data(as_text=True)
+    assert "Möllevångens Kulturförening" in html and "Rosengårds Läxhjälp" in html
+    one = coordinator_client.get("/reports/organisation", query_string={**YEAR, "organisation": center.org2.id})
+    assert one.status_code == 200 and "Lärande 3" in one.get_data(as_text=True)
+
+
+def test_the_csv_export_matches_the_report_and_is_audited(contact_client, center):
+    response = contact_client.get("/reports/organisation.csv", query_string=YEAR)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["Styrelsearbete", "2", "2", "6", "7", "85.7", "12.0", "0", "0"] in rows, [r for r in rows if r and r[0] == "Styrelsearbete"]
+    assert any(row[:2] == ["Lärande 2", "larande2@example.org"] for row in rows)
+    events = db.session.execute(select(AuditEvent).where(AuditEvent.action == "report.organisation.exported.csv")).scalars().all()
+    assert [(e.actor_id, e.object_id, e.details["people"]) for e in events] == [(center.contact.id, center.org1.id, 3)]
+
+
+def test_viewing_the_report_is_audited(contact_client, center):
+    contact_client.get("/reports/organisation", query_string=YEAR)
+    actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.actor_id == center.contact.id)).scalars().all()
+    assert "report.organisation.viewed" in actions
+
+
+def test_the_xlsx_export_has_a_sheet_per_view_and_strings_only(contact_client, center):
+    response = contact_client.get("/reports/organisation.xlsx", query_string=YEAR)
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Summary", "Courses", "Competence areas", "Sustainable development goals", "People"]
+    courses = [[cell.value for cell in row] for row in workbook["Courses"].iter_rows()]
+    assert ["Styrelsearbete", 2, 2, 6, 7, 85.7, 12.0, 0, 0] in courses
+
+
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_exports_never_hand_a_formula_to_a_spreadsheet(evil):
+    sheet = Sheet("Test", ["Name"], [[evil], ["Anna"], [42]])
+    rows = list(csv.reader(io.StringIO(to_csv([sheet]).lstrip("\ufeff"))))
+    assert rows[1] == ["'" + evil] and rows[2] == ["Anna"] and rows[3] == ["42"]
+    cells = list(load_workbook(io.BytesIO(to_xlsx([sheet])))["Test"].iter_rows(min_row=2))
+    # XML turns a carriage return into a line feed on reading; the apostrophe is what matters
+    assert cells[0][0].value == "'" + evil.replace("\r", "\n") and cells[0][0].data_type == "s"
+    assert cells[1][0].value == "Anna" and cells[2][0].value == 42 and cells[2][0].data_type == "n"
+
+
+def test_a_name_like_a_formula_is_defused_in_the_real_export(coordinator_client, center):
+    center.learners[1].name = "=cmd|' /C calc'!A0"
+    db.session.commit()
+    response = coordinator_client.get("/reports/organisation.xlsx", query_string=YEAR)
+    people = load_workbook(io.BytesIO(response.data))["People"]
+    names = [row[0] for row in people.iter_rows(min_row=2)]
+    assert all(cell.data_type == "s" for cell in names)
+    assert "'=cmd|' /C calc'!A0" in [cell.value for cell in names]
+
+
+def test_a_bad_period_is_refused_kindly(coordinator_client, center):
+    page = coordinator_client.get("/reports/organisation", query_string={"first": "2030-05-01", "last": "2030-01-01"})
+    assert page.status_code == 200
+    assert "The end of the period comes before its start." in page.get_data(as_text=True)
+    assert coordinator_client.get("/reports/organisation.pdf").status_code == 404
+
+
+def test_the_transcript_lists_completed_cycles_and_certificates(app, center):
+    client = app.test_client()
+    log_in(client, center.learners[3].email)
+    html = client.get("/my/transcript").get_data(as_text=True)
+    assert "December 2029" in html and "revoked" in html
+    client = app.test_client()
+    log_in(client, center.learners[1].email)
+    html = client.get("/my/transcript").get_data(as_text=True)
+    assert "December 2029" in html and "Vintern 2030" not in html  # not completed yet
+
+
+def test_the_transcript_pdf_is_a_pdf_with_the_courses(app, center):
+    from pypdf import PdfReader
+
+    client = app.test_client()
+    log_in(client, center.learners[1].email)
+    response = client.get("/my/transcript.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Lärande 1" in text and "Styrelsearbete" in text and "December 2029" in text
+
+
+def test_pages_need_a_log_in(client, center):
+    for path in ("/reports", "/reports/organisation", "/reports/organisation.csv", "/my/transcript"):
+        assert client.get(path).status_code == 302
+
+
