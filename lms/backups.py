@@ -1,9 +1,12 @@
-"""`lms backup` and `lms restore`: SQLite's online backup API, pg_dump/pg_restore for PostgreSQL."""
+"""`lms backup` and `lms restore`: SQLite's online backup API, pg_dump/pg_restore for PostgreSQL.
+
+pg_dump and pg_restore run with fixed argument lists, never through a shell.
+"""
 from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404: runs pg_dump/pg_restore with argument lists, never a shell
+import subprocess  # nosec B404
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,6 +71,6 @@ def _libpq_url(url: URL) -> str:
 def _run(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client)")
-    result = subprocess.run(command, capture_output=True, text=True)  # nosec B603: fixed argument list
+    result = subprocess.run(command, capture_output=True, text=True)  # nosec B603
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
