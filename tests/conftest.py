@@ -6,6 +6,7 @@ PostgreSQL server the second run skips, except under CI=true, where it fails.
 from __future__ import annotations
 
 import os
+import threading
 import re
 from pathlib import Path
 
@@ -209,3 +210,29 @@ def fresh_database_url(database_url, tmp_path):
     with admin_engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin_engine.dispose()
+
+
+def run_in_threads(app, count: int, work) -> list[BaseException]:
+    """Run `work(index)` in `count` threads at once, each in its own app context (own connection)."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                work(index)
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001  (reported by the test)
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.expire_all()
+    return errors

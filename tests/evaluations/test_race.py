@@ -3,7 +3,6 @@
 Each thread has its own app context and so its own connection; a barrier lines them up. The
 naive check-then-insert version is kept, xfail(strict=True): it proves that the harness races.
 """
-import threading
 import time as clock
 
 import pytest
@@ -14,36 +13,15 @@ from lms.evaluations.models import EvaluationAnswer, EvaluationParticipation, Ev
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.evaluations.conftest import NOW, ratings
+from tests.conftest import run_in_threads
 from tests.factories import make_finished_cycle
 
 
 def _race(app, count, attempt) -> list[str]:
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                attempt(index)
-                db.session.commit()
-                outcomes.append("ok")
-            except service.EvaluationError:
-                db.session.rollback()
-                outcomes.append("refused")
-            except Exception as error:  # noqa: BLE001  (reported by the test)
-                db.session.rollback()
-                outcomes.append(type(error).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    db.session.expire_all()
-    return outcomes
+    """"ok" per submission that went through, "refused" per EvaluationError, else the error's name."""
+    errors = run_in_threads(app, count, attempt)
+    return ["ok"] * (count - len(errors)) + sorted(
+        "refused" if isinstance(error, service.EvaluationError) else type(error).__name__ for error in errors)
 
 
 def _count(model) -> int:

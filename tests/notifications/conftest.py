@@ -14,6 +14,7 @@ from lms.enrollment.service import enrol
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, Notification, OutboxMessage
 from lms.notifications.outbox import Email, queue_email
+from tests.conftest import run_in_threads
 from tests.factories import make_course, make_cycle, make_room, make_user
 
 #: a Monday; the cycle meets on Tuesdays at 18:00 local (17:00 UTC in winter)
@@ -93,30 +94,4 @@ class RecordingTransport:
             self.messages.append(message)
 
 
-def run_in_threads(app, count: int, work) -> list[BaseException]:
-    """Run `work(index)` in `count` threads at once, each in its own app context (own connection)."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                work(index)
-                db.session.commit()
-            except BaseException as error:  # noqa: BLE001  (reported by the test)
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.expire_all()
-    return errors
-
-
-__all__ = ["NOW", "STOCKHOLM", "MessageStatus", "timedelta"]
+__all__ = ["NOW", "STOCKHOLM", "MessageStatus", "run_in_threads", "timedelta"]
