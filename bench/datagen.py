@@ -18,7 +18,7 @@ from datetime import date, datetime, time as clock, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PASSWORD = "bench-lösenord-2026"
@@ -33,12 +33,14 @@ class Size:
     cycles: int
     sessions_per_cycle: int
     enrolled_per_cycle: int
+    big_cycle_every: int = 10  # every tenth cycle fills a room of 40 (the roll call benchmark's case)
+    big_cycle_seats: int = 40
     timeline_slots: int = 150  # cycles start in this many evenly spaced weeks; more cycles share them
 
     @classmethod
     def at(cls, scale: int) -> Size:
         return cls(organisations=80 * scale, people=3300 * scale, courses=40 * scale, cycles=150 * scale,
-                   sessions_per_cycle=27, enrolled_per_cycle=19)
+                   sessions_per_cycle=27, enrolled_per_cycle=17)  # 19.3 a cycle with the big ones
 
 
 def _batches(rows: list[dict], size: int = BATCH):
@@ -141,18 +143,19 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
         weekday_first = first + timedelta(days=(1 - first.weekday()) % 7)
         last = weekday_first + timedelta(weeks=size.sessions_per_cycle - 1)
         finished = last < today
+        seats = size.big_cycle_seats if i % size.big_cycle_every == 0 else size.enrolled_per_cycle
         cycles.append({"id": cycle_id, "course_id": course_id, "title": f"Omgång {cycle_id}",
                        "status": CycleStatus.FINISHED if finished else CycleStatus.PUBLISHED,
                        "recurrence_kind": RecurrenceKind.WEEKLY,
                        "rrule": f"FREQ=WEEKLY;BYDAY=TU;COUNT={size.sessions_per_cycle}",
                        "first_date": weekday_first, "start_time": clock(18, 0), "duration_minutes": 120,
                        "session_count": size.sessions_per_cycle, "until_date": None, "skip_holidays": False,
-                       "room_id": (i % len(rooms)) + 1, "capacity": 20, "seats_taken": size.enrolled_per_cycle,
+                       "room_id": (i % len(rooms)) + 1, "capacity": max(20, seats), "seats_taken": seats,
                        "enrolment_opens_at": None, "enrolment_closes_at": None, "approval_required": False,
                        "min_attendance_percent": 80, "created_by_id": 1, "created_at": now,
                        "published_at": now - timedelta(days=400), "cancelled_at": None})
         cycle_trainers.append({"cycle_id": cycle_id, "user_id": trainer_ids[i % len(trainer_ids)]})
-        enrolled = rng.sample(learner_ids, size.enrolled_per_cycle)
+        enrolled = rng.sample(learner_ids, seats)
         enrolled_at = datetime.combine(weekday_first - timedelta(days=14), clock(12), STOCKHOLM).astimezone(timezone.utc)
         cycle_sessions = []
         for week in range(size.sessions_per_cycle):
@@ -183,7 +186,8 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
                                                   "completed_at": enrolled_at}
             if completes:
                 certificates.append({"user_id": learner, "cycle_id": cycle_id, "code": new_code(),
-                                     "origin": IssueOrigin.AUTOMATIC, "issued_at": now, "design": "standard",
+                                     "origin": IssueOrigin.AUTOMATIC, "design": "standard",
+                                     "issued_at": min(now, cycle_sessions[-1][1] + timedelta(days=1)),
                                      "snapshot": _snapshot(learner, course_id, cycle_id, weekday_first, last)})
     for model, rows, name in ((Cycle, cycles, "cycles"), (CycleTrainer, cycle_trainers, "cycle_trainers"),
                               (ClassSession, sessions, "sessions"), (Enrolment, enrolments, "enrolments"),
@@ -191,8 +195,23 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
                               (Certificate, certificates, "certificates")):
         _insert(db, model, rows)
         counts[name] = len(rows)
+    _move_sequences_past_the_ids(db)
     db.session.commit()
     return counts
+
+
+def _move_sequences_past_the_ids(db) -> None:  # type: ignore[no-untyped-def]
+    """Rows were written with their ids: on PostgreSQL, move each id sequence past the largest, so
+    the app's own inserts (a new cycle, a session) get fresh ids."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        largest = db.session.execute(select(func.max(table.c.id))).scalar() or 0
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :next, false) "
+                                "WHERE pg_get_serial_sequence(:name, 'id') IS NOT NULL"),
+                           {"name": table.name, "next": largest + 1})
 
 
 def _snapshot(learner: int, course_id: int, cycle_id: int, first: date, last: date) -> dict:

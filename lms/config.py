@@ -49,6 +49,7 @@ class Defaults:
     LMS_CHANGE_NOTICE_DELAY_MINUTES = 5
     LMS_NOTICE_LOOKBACK_HOURS = 72
     LMS_SCHEDULER = None  # "inprocess" or "off"; None: in-process in the demo, off otherwise
+    LMS_SCHEDULER_INTERVALS: dict[str, float] = {}  # seconds between runs, by job id, e.g. {"outbox-dispatch": 10}
     LMS_CONTENT_DIR = None  # courses_content/ beside the lms package
     LMS_CERTIFICATE_DESIGNS_DIR = None  # certificates/ beside the lms package
     LMS_CERTIFICATE_CACHE_DIR = None  # instance/certificates
@@ -57,6 +58,8 @@ class Defaults:
     LMS_VERIFY_RATE_LIMIT = "30 per minute"
     LMS_API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token (per address without one)
     LMS_LOGIN_SESSION_HOURS = 12
+    LMS_PAGE_CACHE_SECONDS = 15  # the catalogue and a learner's dashboard; 0: off (lms/core/page_cache.py)
+    LMS_DASHBOARD_FIGURES_SECONDS = 60  # the coordinator dashboard's center-wide key figures; 0: always afresh
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
     LMS_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"

@@ -56,6 +56,8 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
         "LMS_ARGON2_TIME_COST": 1,
         "LMS_ARGON2_MEMORY_COST": 8,
         "LMS_ARGON2_PARALLELISM": 1,
+        "LMS_PAGE_CACHE_SECONDS": 0,  # tests/core/test_page_cache.py turns it on
+        "LMS_DASHBOARD_FIGURES_SECONDS": 0,  # and tests/reports/test_pages.py this one
     }
 
 

@@ -9,9 +9,9 @@ from lms.extensions import db
 
 NOW = datetime.now(timezone.utc)
 SMALL = Size(organisations=3, people=90, courses=3, cycles=10, sessions_per_cycle=6, enrolled_per_cycle=6,
-             timeline_slots=10)
+             timeline_slots=10, big_cycle_seats=12)
 LARGER = Size(organisations=9, people=270, courses=9, cycles=30, sessions_per_cycle=6, enrolled_per_cycle=18,
-              timeline_slots=10)
+              timeline_slots=10, big_cycle_seats=36)
 
 
 def _query_counts(app) -> dict[str, int]:

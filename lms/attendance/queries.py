@@ -1,20 +1,22 @@
 """What the attendance reports read: a cycle's matrix, one learner's record, learners at risk.
 
-Each report loads sessions, enrolments and records in a fixed number of queries and applies the
-rule in Python (lms/attendance/rules.py), so every page agrees with `attendance_summary`.
+Each report loads sessions, enrolments and records (or their counts) in a fixed number of queries
+and applies the rule in Python (lms/attendance/rules.py), so every page agrees with
+`attendance_summary`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
-from lms.attendance.models import Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
-from lms.attendance.rules import AttendanceSummary, SessionFacts, counted_sessions
+from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
+from lms.attendance.rules import AttendanceSummary, SessionFacts, Standing, counted_sessions, summarise_counts
 from lms.attendance.service import HOLDING, excused_policy, left_at, session_facts, summary_for
 from lms.auth.models import User
+from lms.catalog.models import Course
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
@@ -110,11 +112,13 @@ def learner_rows(user_id: int, now: datetime, cycle_ids: list[int] | None = None
     return result
 
 
-def attendance_cycles(user: User, *, all_cycles: bool) -> list[Cycle]:
+def attendance_cycles(user: User, *, all_cycles: bool,
+                      statuses: tuple[CycleStatus, ...] = (CycleStatus.PUBLISHED, CycleStatus.FINISHED)) -> list[Cycle]:
     """Cycles with sessions for the attendance pages: every published or finished one, or the trainer's."""
     query = (
-        select(Cycle).where(Cycle.status.in_((CycleStatus.PUBLISHED, CycleStatus.FINISHED)))
-        .options(joinedload(Cycle.course))
+        select(Cycle).where(Cycle.status.in_(statuses))
+        .options(joinedload(Cycle.course).options(load_only(Course.title, Course.slug), lazyload("*")),
+                 lazyload(Cycle.trainer_links))
         .order_by(Cycle.status, Cycle.first_date.desc(), Cycle.id)
     )
     if not all_cycles:
@@ -122,57 +126,76 @@ def attendance_cycles(user: User, *, all_cycles: bool) -> list[Cycle]:
     return list(db.session.execute(query).scalars())
 
 
-def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, MatrixRow]]:
+@dataclass(frozen=True)
+class LearnerAtRisk:
+    user: User
+    summary: AttendanceSummary
+
+
+def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, LearnerAtRisk]]:
     """Learners still holding a seat in a running cycle who are one absence away or past reach.
 
-    Loads every cycle's sessions, seats, records and policy in one query each, however many
-    cycles run.
+    The database counts, for each seat, the sessions the learner is held to and their records (two
+    grouped queries for all the cycles); the rule (lms/attendance/rules.py) turns the counts into
+    a standing. People are loaded only for those at risk.
     """
     running = {cycle.id: cycle for cycle in cycles if cycle.status is CycleStatus.PUBLISHED}
     if not running:
         return []
-    sessions = _sessions_by_cycle(list(running))
-    enrolments = list(db.session.execute(
-        select(Enrolment).join(Enrolment.user)
-        .where(Enrolment.cycle_id.in_(list(running)), Enrolment.status == EnrolmentStatus.ENROLLED,
-               Enrolment.enrolled_at.is_not(None))
-        .options(joinedload(Enrolment.user).joinedload(User.organisation))
-    ).scalars())
-    records = _records_by_cycle(list(running))
+    counts = _record_counts(list(running), now)
     policies = _policies(list(running))
-    found = []
-    for enrolment in enrolments:
-        cycle = running[enrolment.cycle_id]
-        row = _row(enrolment, cycle, sessions.get(cycle.id, []),
-                   records.get((cycle.id, enrolment.user_id), {}), policies[cycle.id], now)
-        if row.summary.at_risk:
-            found.append((cycle, row))
-    return sorted(found, key=lambda item: (item[1].summary.standing.value != "unreachable",
+    summaries = []
+    for cycle_id, user_id, total, ended in db.session.execute(_seats_with_sessions(list(running), now)).all():
+        attended, excused, early = counts.get((cycle_id, user_id), (0, 0, 0))
+        summary = summarise_counts(user_id=user_id, cycle_id=cycle_id, policy=policies[cycle_id],
+                                   minimum_percent=running[cycle_id].min_attendance_percent,
+                                   sessions=total, held=ended + early, attended=attended, excused=excused)
+        if summary.at_risk:
+            summaries.append(summary)
+    users = _users([summary.user_id for summary in summaries])
+    found = [(running[s.cycle_id], LearnerAtRisk(users[s.user_id], s)) for s in summaries]
+    return sorted(found, key=lambda item: (item[1].summary.standing is not Standing.UNREACHABLE,
                                            item[0].id, item[1].user.name))
 
 
-def _sessions_by_cycle(cycle_ids: list[int]) -> dict[int, list[SessionFacts]]:
-    rows = db.session.execute(
-        select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, ClassSession.ends_at,
-               ClassSession.status)
-        .where(ClassSession.cycle_id.in_(cycle_ids)).order_by(ClassSession.starts_at)
-    ).all()
-    found: dict[int, list[SessionFacts]] = {}
-    for cycle_id, session_id, starts, ends, status in rows:
-        found.setdefault(cycle_id, []).append(SessionFacts(session_id, starts, ends, status is SessionStatus.CANCELLED))
-    return found
+def _seats_with_sessions(cycle_ids: list[int], now: datetime):  # type: ignore[no-untyped-def]
+    """(cycle, learner, sessions held to, of which ended) for each seat held in these cycles."""
+    held_to = (ClassSession.cycle_id == Enrolment.cycle_id, ClassSession.status != SessionStatus.CANCELLED,
+               ClassSession.starts_at >= Enrolment.enrolled_at)
+    return (
+        select(Enrolment.cycle_id, Enrolment.user_id,
+               select(func.count()).where(*held_to).scalar_subquery(),
+               select(func.count()).where(*held_to, ClassSession.ends_at <= now).scalar_subquery())
+        .where(Enrolment.cycle_id.in_(cycle_ids), Enrolment.status == EnrolmentStatus.ENROLLED,
+               Enrolment.enrolled_at.is_not(None))
+    )
 
 
-def _records_by_cycle(cycle_ids: list[int]) -> dict[tuple[int, int], dict[int, AttendanceStatus]]:
+def _record_counts(cycle_ids: list[int], now: datetime) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(cycle, learner) → (attended, excused, recorded before the session ended), over the sessions
+    the learner is held to while holding a seat."""
+    attended = Attendance.status.in_(list(ATTENDED))
     rows = db.session.execute(
-        select(ClassSession.cycle_id, Attendance.user_id, Attendance.session_id, Attendance.status)
+        select(ClassSession.cycle_id, Attendance.user_id,
+               func.sum(case((attended, 1), else_=0)),
+               func.sum(case((Attendance.status == AttendanceStatus.EXCUSED, 1), else_=0)),
+               func.sum(case((ClassSession.ends_at > now, 1), else_=0)))
         .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(ClassSession.cycle_id.in_(cycle_ids))
+        .join(Enrolment, and_(Enrolment.cycle_id == ClassSession.cycle_id, Enrolment.user_id == Attendance.user_id))
+        .where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.status != SessionStatus.CANCELLED,
+               Enrolment.status == EnrolmentStatus.ENROLLED, Enrolment.enrolled_at <= ClassSession.starts_at)
+        .group_by(ClassSession.cycle_id, Attendance.user_id)
     ).all()
-    found: dict[tuple[int, int], dict[int, AttendanceStatus]] = {}
-    for cycle_id, user_id, session_id, status in rows:
-        found.setdefault((cycle_id, user_id), {})[session_id] = status
-    return found
+    return {(cycle_id, user_id): (int(attended or 0), int(excused or 0), int(early or 0))
+            for cycle_id, user_id, attended, excused, early in rows}
+
+
+def _users(user_ids: list[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in db.session.execute(
+        select(User).where(User.id.in_(user_ids)).options(joinedload(User.organisation), lazyload(User.role_grants))
+    ).scalars()}
 
 
 def _policies(cycle_ids: list[int]) -> dict[int, ExcusedPolicy]:

@@ -30,7 +30,7 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role, require, role_required
 from lms.db_types import utcnow
 from lms.extensions import db
-from lms.planning.models import ClassSession, Cycle
+from lms.planning.models import ClassSession, Cycle, CycleStatus
 
 bp = Blueprint("attendance", __name__)
 recorders = role_required(Role.TRAINER, Role.COORDINATOR)
@@ -245,7 +245,8 @@ def learner_page(user_id: int):
 @bp.get("/attendance/at-risk")
 @recorders
 def at_risk():
-    cycles = queries.attendance_cycles(current_user, all_cycles=has_any_role(current_user, Role.COORDINATOR))
+    cycles = queries.attendance_cycles(current_user, all_cycles=has_any_role(current_user, Role.COORDINATOR),
+                                       statuses=(CycleStatus.PUBLISHED,))
     return render_template("attendance/at_risk.html", found=queries.at_risk(cycles, _now()))
 
 

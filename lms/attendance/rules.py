@@ -99,13 +99,23 @@ def summarise(*, user_id: int, cycle_id: int, sessions: Iterable[SessionFacts], 
     counted = counted_sessions(sessions, enrolled_at, left_at)
     held = [s for s in counted if s.ends_at <= now or s.id in records]
     statuses = [records.get(s.id) for s in held]
-    attended = sum(1 for status in statuses if status in ATTENDED)
-    excused = sum(1 for status in statuses if status is AttendanceStatus.EXCUSED)
-    numerator, denominator, final_total = _apply_policy(policy, attended, excused, len(held), len(counted))
+    return summarise_counts(
+        user_id=user_id, cycle_id=cycle_id, policy=policy, minimum_percent=minimum_percent,
+        sessions=len(counted), held=len(held),
+        attended=sum(1 for status in statuses if status in ATTENDED),
+        excused=sum(1 for status in statuses if status is AttendanceStatus.EXCUSED),
+    )
+
+
+def summarise_counts(*, user_id: int, cycle_id: int, policy: ExcusedPolicy, minimum_percent: int,
+                     sessions: int, held: int, attended: int, excused: int) -> AttendanceSummary:
+    """The rule on counts a database can aggregate: the sessions the learner is held to, how many
+    of them are held, and how many of those were attended or excused."""
+    numerator, denominator, final_total = _apply_policy(policy, attended, excused, held, sessions)
     return AttendanceSummary(
         user_id=user_id, cycle_id=cycle_id, policy=policy, minimum_percent=minimum_percent,
-        held=len(held), attended=attended, excused=excused, missed=len(held) - attended - excused,
-        ahead=len(counted) - len(held), counted_so_far=denominator, attended_counted=numerator,
+        held=held, attended=attended, excused=excused, missed=held - attended - excused,
+        ahead=sessions - held, counted_so_far=denominator, attended_counted=numerator,
         needed=_ceil_div(minimum_percent * final_total, 100),
         percent=round(100 * numerator / denominator, 1) if denominator else None,
     )

@@ -13,6 +13,7 @@ from lms.catalog import service
 from lms.catalog.content import COMPETENCE_AREAS, attachment_type
 from lms.catalog.forms import ProgressForm, PublicationForm
 from lms.catalog.models import Course
+from lms.core.page_cache import cached_page
 from lms.extensions import db
 
 bp = Blueprint("catalog", __name__)
@@ -29,15 +30,16 @@ def load_course(slug: str) -> Course:
 
 
 @bp.get("/courses")
+@cached_page(personal=False)
 def catalogue():
     text = request.args.get("q", "").strip()[:200]
     area = request.args.get("area") or None
     sdg = request.args.get("sdg", type=int)
     language = request.args.get("language") or None
-    courses = service.search_catalogue(text, area, sdg, language)
+    found = service.catalogue_page(text, area, sdg, language, page=request.args.get("page", 1, type=int))
     return render_template(
-        "catalog/catalogue.html", courses=courses, facets=service.catalogue_facets(),
-        text=text, area=area, sdg=sdg, language=language, upcoming=_upcoming(courses),
+        "catalog/catalogue.html", found=found, facets=service.catalogue_facets(),
+        text=text, area=area, sdg=sdg, language=language, upcoming=_upcoming(found.items),
     )
 
 
@@ -107,6 +109,7 @@ def attachment(slug: str, filename: str):
 
 
 @bp.get("/my/learning")
+@cached_page(personal=True)
 @login_required
 def my_learning():
     return render_template("catalog/my_learning.html", courses=service.my_learning(current_user.id))

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import quote, unquote
 
-from sqlalchemy import delete, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.audit.service import record_event
@@ -172,11 +173,15 @@ def _record_version(course: Course, version: str, actor_id: int | None, summary:
 
 # --- catalogue --------------------------------------------------------------------------------------
 
-def search_catalogue(
+#: courses per page of the public catalogue
+CATALOGUE_PAGE_SIZE = 12
+
+
+def catalogue_query(
     text: str = "", area: str | None = None, sdg: int | None = None, language: str | None = None
-) -> list[Course]:
+) -> Select:
     """Published courses matching a free-text search and the filters, by title."""
-    query = select(Course).where(Course.published.is_(True)).order_by(Course.title)
+    query = select(Course).where(Course.published.is_(True)).order_by(Course.title, Course.id)
     for word in text.split():
         pattern = f"%{word.lower()}%"
         query = query.where(or_(
@@ -190,7 +195,21 @@ def search_catalogue(
         query = query.where(Course.sdg_links.any(CourseSdg.sdg == sdg))
     if language:
         query = query.where(Course.language == language)
-    return list(db.session.execute(query).scalars())
+    return query
+
+
+def search_catalogue(
+    text: str = "", area: str | None = None, sdg: int | None = None, language: str | None = None
+) -> list[Course]:
+    return list(db.session.execute(catalogue_query(text, area, sdg, language)).scalars())
+
+
+def catalogue_page(text: str = "", area: str | None = None, sdg: int | None = None,
+                   language: str | None = None, *, page: int = 1,
+                   per_page: int = CATALOGUE_PAGE_SIZE) -> Pagination:
+    """One page of the catalogue; a page past the end is empty rather than an error."""
+    return db.paginate(catalogue_query(text, area, sdg, language), page=max(page, 1), per_page=per_page,
+                       error_out=False)
 
 
 def catalogue_facets() -> dict[str, list]:

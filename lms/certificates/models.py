@@ -24,7 +24,7 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="RESTRICT"), index=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="RESTRICT"))  # indexed below
     code: Mapped[str] = mapped_column(sa.String(13), unique=True)
     origin: Mapped[IssueOrigin] = mapped_column(enum_column(IssueOrigin, "issue_origin"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -43,6 +43,9 @@ class Certificate(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "cycle_id", name="uq_certificates_user_cycle"),
         sa.CheckConstraint("revoked_at IS NULL OR revoke_reason IS NOT NULL", name="revoke_has_reason"),
+        # valid certificates per cycle and per month, counted without reading the rows
+        sa.Index("ix_certificates_cycle_revoked", "cycle_id", "revoked_at"),
+        sa.Index("ix_certificates_issued_revoked", "issued_at", "revoked_at"),
     )
 
     @property

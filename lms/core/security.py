@@ -1,8 +1,7 @@
 """Security headers on every response."""
 from __future__ import annotations
 
-from flask import Flask, Response
-from flask_login import current_user
+from flask import Flask, Response, session
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -29,7 +28,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if getattr(current_user, "is_authenticated", False):
+    if "_user_id" in session:  # a log-in cookie, read without asking the database (which may be down)
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response

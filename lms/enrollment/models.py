@@ -47,7 +47,7 @@ class Enrolment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"))  # indexed below
     status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus, "enrolment_status"), index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: when the seat was given: sessions before it are not held against the learner
@@ -72,6 +72,8 @@ class Enrolment(db.Model):
         sa.CheckConstraint(
             "status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlist_has_time"
         ),
+        # seats of a cycle by status, counted without reading the rows
+        sa.Index("ix_enrolments_cycle_status", "cycle_id", "status"),
     )
 
     @property

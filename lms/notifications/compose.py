@@ -63,26 +63,53 @@ def render_notice(user: User, notice: Notice) -> tuple[str, str, str]:
     return render_email(notice.template, locale_of(user), **context)
 
 
-def deliver(user: User, notice: Notice, *, now: datetime, email: bool = True, in_app: bool = True,
-            not_before: datetime | None = None) -> bool:
-    """Queue the e-mail (unless `email` is False) and the in-app notification; False if known already.
+@dataclass(frozen=True)
+class Rendered:
+    """A notice rendered for one person and not queued yet: rendering is the slow part."""
 
-    `not_before` holds the e-mail back until then (the demo queues reminders ahead of time).
-    """
+    user_id: int
+    notice: Notice
+    subject: str
+    email: Email | None  # None: no e-mail (not wanted, or the account is closed)
+    in_app: bool
+    not_before: datetime | None = None
+
+
+def render_for(user: User, notice: Notice, *, now: datetime, email: bool = True, in_app: bool = True,
+               not_before: datetime | None = None) -> Rendered:
     subject, text, html = render_notice(user, notice)
-    created = in_app and insert_once(Notification, dict(
-        user_id=user.id, kind=notice.kind.value, dedupe_key=notice.dedupe_key, title=subject[:300],
-        link=notice.link[:500], created_at=now,
-    )) is not None
+    message = None
     if email and user.is_active:
         message = Email(
             recipient=user.email, subject=subject, text=text, html=html, locale=locale_of(user),
             ics=_ics(user, notice.invite, now), ics_method=notice.invite.method if notice.invite else None,
             unsubscribe_url=_unsubscribe_url(user, notice.kind),
         )
-        created = queue_email(message, kind=notice.kind.value, dedupe_key=notice.dedupe_key,
-                              user_id=user.id, now=now, not_before=not_before) is not None or created
+    return Rendered(user.id, notice, subject, message, in_app, not_before)
+
+
+def queue_rendered(rendered: Rendered, *, now: datetime) -> bool:
+    """Queue the e-mail and the in-app notification; False if both were known already."""
+    notice = rendered.notice
+    created = rendered.in_app and insert_once(Notification, dict(
+        user_id=rendered.user_id, kind=notice.kind.value, dedupe_key=notice.dedupe_key,
+        title=rendered.subject[:300], link=notice.link[:500], created_at=now,
+    )) is not None
+    if rendered.email is not None:
+        queued = queue_email(rendered.email, kind=notice.kind.value, dedupe_key=notice.dedupe_key,
+                             user_id=rendered.user_id, now=now, not_before=rendered.not_before)
+        created = queued is not None or created
     return created
+
+
+def deliver(user: User, notice: Notice, *, now: datetime, email: bool = True, in_app: bool = True,
+            not_before: datetime | None = None) -> bool:
+    """Queue the e-mail (unless `email` is False) and the in-app notification; False if known already.
+
+    `not_before` holds the e-mail back until then (the demo queues reminders ahead of time).
+    """
+    rendered = render_for(user, notice, now=now, email=email, in_app=in_app, not_before=not_before)
+    return queue_rendered(rendered, now=now)
 
 
 def _ics(user: User, invite: Invite | None, now: datetime) -> bytes | None:

@@ -185,6 +185,15 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
 
+    @property
+    def handled(self) -> int:
+        """Claimed messages this dispatch tried to send."""
+        return self.sent + self.retrying + self.failed
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(self.reclaimed + other.reclaimed, self.sent + other.sent,
+                              self.retrying + other.retrying, self.failed + other.failed)
+
 
 def dispatch(transport: Transport, now: datetime, *, limit: int | None = None) -> DispatchReport:
     """Reclaim stuck rows, claim due ones, send each and record the outcome. Commits as it goes.

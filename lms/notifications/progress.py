@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,6 @@ from lms.extensions import db
 from lms.notifications.compose import Notice, absolute_url, deliver
 from lms.notifications.kinds import Kind
 from lms.notifications.models import Notification
-from lms.notifications.outbox import existing_keys
 from lms.planning.models import Cycle
 
 
@@ -63,26 +63,32 @@ def _warning_notices(warning: AttendanceWarning, now: datetime) -> int:
     return queued
 
 
+CERTIFICATE_KEY = "certificate_issued:certificate:"
+
+
 def queue_certificate_notices(now: datetime) -> int:
     """The tick: tell each learner about a certificate issued in the last LMS_NOTICE_LOOKBACK_HOURS."""
     since = now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"])
+    # the key in SQL, so that certificates already told are not even loaded: after a busy week
+    # thousands are in the window, and the tick runs every few minutes
+    told = select(Notification.id).where(
+        Notification.dedupe_key == sa.literal(CERTIFICATE_KEY) + sa.cast(Certificate.id, sa.String))
     certificates = db.session.execute(
         select(Certificate).where(Certificate.issued_at >= since, Certificate.issued_at <= now,
-                                  Certificate.revoked_at.is_(None))
+                                  Certificate.revoked_at.is_(None), ~told.exists())
         .options(joinedload(Certificate.user), joinedload(Certificate.cycle).joinedload(Cycle.course))
         .order_by(Certificate.id)
     ).scalars().all()
-    taken = existing_keys(Notification, [_certificate_key(c) for c in certificates])
     link = absolute_url("certificates.mine")
     return sum(
         deliver(c.user, Notice(Kind.CERTIFICATE_ISSUED, _certificate_key(c), "certificate_issued",
                                {"cycle": c.cycle, "course": c.cycle.course}, link), now=now)
-        for c in certificates if _certificate_key(c) not in taken and c.user.is_active
+        for c in certificates if c.user.is_active
     )
 
 
 def _certificate_key(certificate: Certificate) -> str:
-    return f"certificate_issued:certificate:{certificate.id}"
+    return f"{CERTIFICATE_KEY}{certificate.id}"
 
 
 def queue_essay_notices(now: datetime) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,22 +30,32 @@ from lms.db_types import utcnow
 from lms.extensions import db
 
 LOCK_RETRY_SECONDS = 30
+#: how long one outbox tick keeps sending while mail waits (the tick comes every 30 s)
+DISPATCH_SECONDS = 20
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
 
 
 def _dispatch(now: datetime) -> Any:
+    """Send batch after batch while mail waits, for up to DISPATCH_SECONDS: a burst of reminders
+    leaves at the transport's pace, not one batch per tick."""
     from flask import current_app
 
-    from lms.notifications.outbox import dispatch
+    from lms.notifications.outbox import DispatchReport, dispatch
     from lms.notifications.transports import transport_from_config
 
-    return dispatch(transport_from_config(current_app.config), now)
+    transport, batch = transport_from_config(current_app.config), current_app.config["LMS_OUTBOX_BATCH"]
+    started, total = time.monotonic(), DispatchReport()
+    while True:
+        report = dispatch(transport, now)
+        total = total + report
+        if report.handled < batch or time.monotonic() - started > DISPATCH_SECONDS:
+            return total
 
 
 def _reminders(now: datetime) -> Any:
     from lms.notifications.reminders import queue_due_reminders
 
-    return len(queue_due_reminders(now))
+    return len(queue_due_reminders(now, after_each=db.session.commit))
 
 
 def _change_notices(now: datetime) -> Any:
@@ -145,10 +156,24 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> Any:
 
 def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     scheduler = scheduler_class(timezone=ZoneInfo(app.config["LMS_TIMEZONE"]), job_defaults=JOB_DEFAULTS)
+    every = job_intervals(app.config.get("LMS_SCHEDULER_INTERVALS") or {})
     for job in JOBS:
         scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.id,
-                          replace_existing=True, **job.every)
+                          replace_existing=True, **every[job.id])
     return scheduler
+
+
+def job_intervals(overrides: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Each job's timing: its own, or LMS_SCHEDULER_INTERVALS[job id] seconds for interval jobs."""
+    interval_jobs = {job.id for job in JOBS if job.trigger == "interval"}
+    unknown = sorted(set(overrides) - interval_jobs)
+    if unknown:
+        raise ValueError(f"LMS_SCHEDULER_INTERVALS names no interval job: {', '.join(unknown)} "
+                         f"(interval jobs: {', '.join(sorted(interval_jobs))})")
+    if any(float(seconds) <= 0 for seconds in overrides.values()):
+        raise ValueError("LMS_SCHEDULER_INTERVALS: every interval must be more than 0 seconds")
+    return {job.id: {"seconds": float(overrides[job.id])} if job.id in overrides else job.every
+            for job in JOBS}
 
 
 # --- one active scheduler --------------------------------------------------------------------
@@ -244,9 +269,9 @@ def _lead_in_background(app: Flask) -> None:
     lock = LeaderLock(url)
     if wait_for_leadership(lock, threading.Event(), lambda: None):
         scheduler = build_scheduler(app)
+        scheduler.start()  # before it is published: stop_in_process may shut it down at once
         _running[url] = (lock, scheduler)
         app.logger.info("scheduler: running in this process")
-        scheduler.start()
 
 
 def stop_in_process(app: Flask) -> None:

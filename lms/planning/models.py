@@ -73,7 +73,7 @@ class Cycle(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(sa.String(120))
     status: Mapped[CycleStatus] = mapped_column(
-        enum_column(CycleStatus, "cycle_status"), default=CycleStatus.DRAFT, index=True
+        enum_column(CycleStatus, "cycle_status"), default=CycleStatus.DRAFT  # indexed below
     )
     recurrence_kind: Mapped[RecurrenceKind] = mapped_column(
         enum_column(RecurrenceKind, "recurrence_kind"), default=RecurrenceKind.WEEKLY
@@ -111,6 +111,8 @@ class Cycle(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+        # cycles of a status in date order, as the dashboard pages them
+        sa.Index("ix_cycles_status_first_date", "status", "first_date", "id"),
         sa.CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_range"),
         sa.CheckConstraint("min_attendance_percent BETWEEN 0 AND 100", name="attendance_range"),
         sa.CheckConstraint("session_count IS NULL OR session_count > 0", name="count_positive"),
@@ -166,8 +168,8 @@ class ClassSession(db.Model):
     __tablename__ = "class_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"))  # indexed below
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())  # indexed below
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"), index=True)
     status: Mapped[SessionStatus] = mapped_column(
@@ -189,6 +191,10 @@ class ClassSession(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("revision >= 0", name="revision_not_negative"),
+        # a cycle's sessions in order, covering the "does it meet in this period" questions
+        sa.Index("ix_class_sessions_cycle_starts", "cycle_id", "starts_at", "status", "ends_at"),
+        # every session in time order, ties broken as the pages break them
+        sa.Index("ix_class_sessions_starts_id", "starts_at", "id"),
     )
 
     @property

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from lms.db_types import utcnow
 from lms.extensions import db
@@ -119,7 +119,7 @@ def upcoming_cycles_for_courses(course_ids: list[int], now: datetime | None = No
     """
     now = now or utcnow()
     cycles = list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.room))
+        select(Cycle).options(joinedload(Cycle.room), lazyload(Cycle.trainer_links))
         .where(Cycle.course_id.in_(course_ids), Cycle.status == CycleStatus.PUBLISHED)
     ).scalars())
     spans = session_spans([c.id for c in cycles])

@@ -3,7 +3,7 @@
 Attendance is counted as the attendance rule counts it (lms/attendance/rules.py): a learner is
 expected at a session that is not cancelled and starts while they hold their seat; a session counts
 once it has ended; no record counts as missed; present and late count as attended. Every query
-here starts from the same join of held sessions × expected enrolments × records.
+here starts from the same join of held sessions × expected enrolments, and counts their records.
 """
 from __future__ import annotations
 
@@ -62,10 +62,9 @@ def _minutes(start, end):  # type: ignore[no-untyped-def]
     return (func.julianday(end) - func.julianday(start)) * 1440
 
 
-def _tally_columns() -> list:
+def _record_columns() -> list:
     attended = Attendance.status.in_(list(ATTENDED))
     return [
-        func.count(Enrolment.id),
         func.sum(case((attended, 1), else_=0)),
         func.sum(case((Attendance.status == AttendanceStatus.EXCUSED, 1), else_=0)),
         func.sum(case((attended, _minutes(ClassSession.starts_at, ClassSession.ends_at)), else_=0)),
@@ -73,9 +72,8 @@ def _tally_columns() -> list:
 
 
 def _held(query: Select, now: datetime, start: datetime | None, end: datetime | None) -> Select:
+    """Held sessions × the enrolments seated at them."""
     query = (query.select_from(ClassSession).join(Enrolment, seated_at_session())
-             .outerjoin(Attendance, and_(Attendance.session_id == ClassSession.id,
-                                         Attendance.user_id == Enrolment.user_id))
              .where(ClassSession.status != SessionStatus.CANCELLED, ClassSession.ends_at <= now))
     if start is not None:
         query = query.where(ClassSession.starts_at >= start)
@@ -84,40 +82,49 @@ def _held(query: Select, now: datetime, start: datetime | None, end: datetime | 
     return query
 
 
-def _tally(row) -> Tally:  # type: ignore[no-untyped-def]
-    expected, attended, excused, minutes = row
-    return Tally(int(expected or 0), int(attended or 0), int(excused or 0), round(float(minutes or 0)))
+def _tallies(keys: list, condition: ColumnElement[bool], now: datetime, start: datetime | None,
+             end: datetime | None) -> dict[tuple, Tally]:
+    """Tallies grouped by `keys`: the seats expected at the held sessions, then their records.
+
+    Two grouped queries rather than one outer join of records: with the outer join PostgreSQL's
+    planner reads every record of each learner instead of the one for the session.
+    """
+    width = len(keys)
+    expected = db.session.execute(
+        _held(select(*keys, func.count()), now, start, end).where(condition).group_by(*keys)
+    ).all()
+    recorded = {tuple(row[:width]): row[width:] for row in db.session.execute(
+        _held(select(*keys, *_record_columns()), now, start, end)
+        .join(Attendance, and_(Attendance.session_id == ClassSession.id, Attendance.user_id == Enrolment.user_id))
+        .where(condition).group_by(*keys)
+    ).all()}
+    tallies = {}
+    for row in expected:
+        key = tuple(row[:width])
+        attended, excused, minutes = recorded.get(key, (0, 0, 0))
+        tallies[key] = Tally(int(row[width]), int(attended or 0), int(excused or 0), round(float(minutes or 0)))
+    return tallies
 
 
 def session_tallies(cycle_ids: list[int], now: datetime) -> dict[int, list[tuple[datetime, Tally]]]:
     """cycle id → its held sessions in order, each with its tally (the trend of a cycle)."""
     if not cycle_ids:
         return {}
-    rows = db.session.execute(
-        _held(select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, *_tally_columns()),
-              now, None, None)
-        .where(ClassSession.cycle_id.in_(cycle_ids))
-        .group_by(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at)
-        .order_by(ClassSession.cycle_id, ClassSession.starts_at)
-    ).all()
+    tallies = _tallies([ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at],
+                       ClassSession.cycle_id.in_(cycle_ids), now, None, None)
     found: dict[int, list[tuple[datetime, Tally]]] = {cycle_id: [] for cycle_id in cycle_ids}
-    for cycle_id, _session_id, starts_at, *tally in rows:
-        found[cycle_id].append((starts_at, _tally(tally)))
+    for (cycle_id, _session_id, starts_at), tally in sorted(tallies.items(), key=lambda item: item[0][2]):
+        found[cycle_id].append((starts_at, tally))
     return found
 
 
 def enrolment_tallies(enrolment_ids: list[int], now: datetime, start: datetime | None,
                       end: datetime | None) -> dict[int, Tally]:
     """enrolment id → its tally over the sessions held in [start, end)."""
-    if not enrolment_ids:
-        return {}
     found: dict[int, Tally] = {}
     for chunk in _chunks(enrolment_ids):
-        rows = db.session.execute(
-            _held(select(Enrolment.id, *_tally_columns()), now, start, end)
-            .where(Enrolment.id.in_(chunk)).group_by(Enrolment.id)
-        ).all()
-        found.update({enrolment_id: _tally(tally) for enrolment_id, *tally in rows})
+        tallies = _tallies([Enrolment.id], Enrolment.id.in_(chunk), now, start, end)
+        found.update({enrolment_id: tally for (enrolment_id,), tally in tallies.items()})
     return found
 
 
@@ -205,21 +212,74 @@ def certificate_counts(cycle_ids: list[int]) -> dict[int, tuple[int, int]]:
     return found
 
 
-def certificates_issued_between(start: datetime, end: datetime) -> list[datetime]:
-    """When each certificate still valid was issued, in [start, end) (bucketed by the caller)."""
-    return list(db.session.execute(
-        select(Certificate.issued_at).where(Certificate.issued_at >= start, Certificate.issued_at < end,
-                                            Certificate.revoked_at.is_(None))
-    ).scalars())
+def valid_certificates_per_period(boundaries: list[datetime]) -> list[int]:
+    """Certificates still valid issued in each [boundaries[i], boundaries[i + 1]): one statement of
+    index range counts."""
+    counts = [select(func.count()).where(Certificate.issued_at >= start, Certificate.issued_at < end,
+                                         Certificate.revoked_at.is_(None))
+              for start, end in zip(boundaries, boundaries[1:])]
+    return [int(number) for number in db.session.execute(select(*(c.scalar_subquery() for c in counts))).one()]
 
 
-def cycles_meeting_between(start: datetime, end: datetime) -> list[int]:
-    """Published or finished cycles with a session (not cancelled) in [start, end)."""
-    return list(db.session.execute(
-        select(Cycle.id).where(
-            Cycle.status.in_((CycleStatus.PUBLISHED, CycleStatus.FINISHED)),
-            exists().where(ClassSession.cycle_id == Cycle.id, ClassSession.status != SessionStatus.CANCELLED,
-                           ClassSession.starts_at >= start, ClassSession.starts_at < end))
-        .order_by(Cycle.first_date, Cycle.id)
-    ).scalars())
+def dashboard_cycles(since: datetime, page: int, per_page: int) -> tuple[list[int], int, bool]:
+    """One page of the dashboard's cycles: the running cycles by first date, then those finished
+    with a session since `since`, latest first. Returns the ids, how many cycles run, and whether
+    a next page follows.
 
+    Each group is read along an index in its own order, and the finished ones are not counted, so
+    a page costs the same however many cycles there are.
+    """
+    running = select(Cycle.id).where(Cycle.status == CycleStatus.PUBLISHED)
+    finished = select(Cycle.id).where(Cycle.status == CycleStatus.FINISHED,
+                                      _last_session(ClassSession.starts_at) >= since)
+    running_count = db.session.execute(select(func.count()).select_from(running.subquery())).scalar_one()
+    start, wanted = (page - 1) * per_page, per_page + 1  # one more tells whether a next page follows
+    ids = list(db.session.execute(
+        running.order_by(Cycle.first_date, Cycle.id).offset(start).limit(wanted)).scalars())
+    if len(ids) < wanted:
+        ids += db.session.execute(
+            finished.order_by(Cycle.first_date.desc(), Cycle.id.desc())
+            .offset(max(0, start - running_count)).limit(wanted - len(ids))).scalars()
+    return ids[:per_page], running_count, len(ids) > per_page
+
+
+def _last_session(column):  # type: ignore[no-untyped-def]
+    """`column` of a cycle's last session (not cancelled): one step back along an index per cycle.
+
+    Sessions of a cycle follow one another, so the last to start is also the last to end.
+    """
+    return (select(column)
+            .where(ClassSession.cycle_id == Cycle.id, ClassSession.status != SessionStatus.CANCELLED)
+            .order_by(ClassSession.starts_at.desc()).limit(1)
+            .scalar_subquery())
+
+
+def availability_counts(now: datetime) -> dict[str, int]:
+    """Among the running cycles with a session ahead: how many have a wait-list, are full, or have
+    free seats (asked in that order, as the dashboard's table does)."""
+    flags = (
+        select(exists().where(Enrolment.cycle_id == Cycle.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+               .label("waitlisted"), (Cycle.seats_taken >= Cycle.capacity).label("full"))
+        .where(Cycle.status == CycleStatus.PUBLISHED, _last_session(ClassSession.ends_at) > now).subquery()
+    )
+    waitlisted, full = flags.c.waitlisted, flags.c.full
+    row = db.session.execute(
+        select(func.sum(case((waitlisted, 1), else_=0)),
+               func.sum(case((waitlisted, 0), (full, 1), else_=0)),
+               func.sum(case((waitlisted, 0), (full, 0), else_=1)))
+    ).one()
+    return {"waitlisted": int(row[0] or 0), "full": int(row[1] or 0), "free": int(row[2] or 0)}
+
+
+def completions_between(start: datetime, end: datetime) -> tuple[int, int]:
+    """(completions, certificates still valid) in [start, end).
+
+    A completion is the issuing of a certificate: lms.certificates marks the enrolment completed
+    when it issues one, and a revoked certificate still counts as a completion that happened.
+    """
+    valid = Certificate.revoked_at.is_(None)
+    completed, certificates = db.session.execute(
+        select(func.count(), func.sum(case((valid, 1), else_=0)))
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+    ).one()
+    return int(completed), int(certificates or 0)

@@ -1,8 +1,9 @@
 """The coordinator's dashboard, the organisation report with its exports, and the learner's transcript."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import format_date
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from babel import dates as babel_dates
+from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -52,7 +53,10 @@ def _chart_helpers() -> dict:
         return [charts.Bar(format_date(month, "MMM"), number, str(number)) for month, number in months]
 
     def trend_text(trend) -> str:  # type: ignore[no-untyped-def]
-        return ", ".join(f"{format_date(when, 'd MMM')}: {shown(rate)}" for when, rate in trend)
+        """Babel directly, with the locale and zone looked up once: a page has hundreds of points."""
+        locale, zone = get_locale(), get_timezone()
+        return ", ".join(f"{babel_dates.format_date(when.astimezone(zone).date(), 'd MMM', locale=locale)}: "
+                         f"{shown(rate)}" for when, rate in trend)
 
     return dict(cycle_bars=cycle_bars, lines_to_bars=lines_to_bars, month_bars=month_bars,
                 trend_text=trend_text, enrolment_status=lambda status: str(ENROLMENT_STATUS_LABELS[status]))
@@ -61,8 +65,24 @@ def _chart_helpers() -> dict:
 @bp.get("/reports")
 @role_required(Role.COORDINATOR)
 def dashboard():
-    board = service.dashboard(_now())
+    now = _now()
+    board = service.dashboard(now, page=request.args.get("page", 1, type=int), figures=_key_figures(now))
     return render_template("reports/dashboard.html", board=board, charts=charts)
+
+
+def _key_figures(now):  # type: ignore[no-untyped-def]
+    """The center-wide figures, counted at most once per LMS_DASHBOARD_FIGURES_SECONDS in a process:
+    they read across every cycle, the rest of the page only the cycles shown."""
+    seconds = current_app.config["LMS_DASHBOARD_FIGURES_SECONDS"]
+    if not seconds:
+        return service.key_figures(now)
+    kept = current_app.extensions["page_cache"]
+    key = ("dashboard-figures", service.week_start(now))
+    figures = kept.get(key)
+    if figures is None:
+        figures = service.key_figures(now)
+        kept.put(key, figures, seconds)
+    return figures
 
 
 # --- the organisation report -----------------------------------------------------------------

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Hashable, Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from lms.attendance.models import ExcusedPolicy
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course
+from lms.core.paging import Page
 from lms.enrollment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
@@ -26,6 +27,10 @@ from lms.reports.queries import EnrolmentFact, Tally
 
 #: finished cycles stay on the dashboard this long after they last met
 DASHBOARD_LOOKBACK = timedelta(days=180)
+#: cycles per page of the dashboard's table (the key figures count them all)
+DASHBOARD_CYCLES_PER_PAGE = 10
+#: sessions listed under "this week" (the key figure counts them all)
+DASHBOARD_SESSIONS_SHOWN = 25
 
 
 def percent(attended: int, counted: int) -> float | None:
@@ -58,24 +63,51 @@ class CycleLine:
 
 
 @dataclass(frozen=True)
+class KeyFigures:
+    sessions_this_week: int  # not cancelled
+    availability: dict[str, int]  # running cycles with a session ahead: "free", "full", "waitlisted"
+    completed: int  # in the last DASHBOARD_LOOKBACK
+    certificates: int  # issued in the last DASHBOARD_LOOKBACK and still valid
+    certificates_by_month: list[tuple[date, int]]
+
+
+@dataclass(frozen=True)
 class Dashboard:
+    """The key figures count across the center; the table shows one page of the cycles running or
+    finished lately, and the learners at risk are those of the running cycles on that page."""
+
     now: datetime
     week_start: date
-    sessions: list[ClassSession]
-    cycles: list[CycleLine]
-    certificates_by_month: list[tuple[date, int]]
-    at_risk: list  # (Cycle, MatrixRow) pairs from lms.attendance.queries.at_risk
+    figures: KeyFigures
+    sessions: list[ClassSession]  # the first DASHBOARD_SESSIONS_SHOWN of the week
+    page: Page[Cycle]
+    running: int  # cycles running now, on this page or not
+    cycles: list[CycleLine]  # the cycles of this page
+    at_risk: list  # (Cycle, LearnerAtRisk) pairs from lms.attendance.queries.at_risk
 
     def count(self, availability: str) -> int:
-        return sum(1 for line in self.cycles if line.availability == availability)
+        return self.figures.availability[availability]
 
     @property
     def completed(self) -> int:
-        return sum(line.completed for line in self.cycles)
+        return self.figures.completed
 
     @property
     def certificates(self) -> int:
-        return sum(line.certificates for line in self.cycles)
+        return self.figures.certificates
+
+    @property
+    def certificates_by_month(self) -> list[tuple[date, int]]:
+        return self.figures.certificates_by_month
+
+
+def _headings(path):  # type: ignore[no-untyped-def]
+    """Load a cycle with only what a heading shows (its course's title): the page lists many."""
+    return (path.options(load_only(Course.title, Course.slug), lazyload("*")),)
+
+
+#: how the dashboard loads cycles: course titles, without trainers, areas or goals
+CYCLE_HEADING = (*_headings(joinedload(Cycle.course)), lazyload(Cycle.trainer_links))
 
 
 def week_start(now: datetime) -> date:
@@ -83,36 +115,61 @@ def week_start(now: datetime) -> date:
     return today - timedelta(days=today.weekday())
 
 
-def sessions_in_week(monday: date) -> list[ClassSession]:
-    """Every session of the local week (Monday to Sunday), cancelled ones too, in order."""
+def _in_week(monday: date):  # type: ignore[no-untyped-def]
+    return and_(ClassSession.starts_at >= local_day_start(monday),
+                ClassSession.starts_at < local_day_start(monday + timedelta(days=7)),
+                Cycle.status != CycleStatus.DRAFT)
+
+
+def sessions_in_week(monday: date, limit: int = DASHBOARD_SESSIONS_SHOWN) -> list[ClassSession]:
+    """The first sessions of the local week (Monday to Sunday), cancelled ones too, in order.
+
+    The limit is taken in a subquery, so the database joins cycles and rooms to those sessions only.
+    """
+    first = (select(ClassSession.id).join(Cycle, Cycle.id == ClassSession.cycle_id).where(_in_week(monday))
+             .order_by(ClassSession.starts_at, ClassSession.id).limit(limit))
     return list(db.session.execute(
-        select(ClassSession)
-        .where(ClassSession.starts_at >= local_day_start(monday),
-               ClassSession.starts_at < local_day_start(monday + timedelta(days=7)))
-        .join(Cycle, Cycle.id == ClassSession.cycle_id).where(Cycle.status != CycleStatus.DRAFT)
-        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course), joinedload(ClassSession.room))
+        select(ClassSession).where(ClassSession.id.in_(first.scalar_subquery()))
+        .options(*_headings(joinedload(ClassSession.cycle).joinedload(Cycle.course)),
+                 joinedload(ClassSession.cycle).lazyload(Cycle.trainer_links), joinedload(ClassSession.room))
         .order_by(ClassSession.starts_at, ClassSession.id)
     ).scalars())
 
 
-def dashboard(now: datetime) -> Dashboard:
-    """What a coordinator looks at on Monday morning."""
+def sessions_in_week_count(monday: date) -> int:
+    return db.session.execute(
+        select(func.count(ClassSession.id)).join(Cycle, Cycle.id == ClassSession.cycle_id)
+        .where(_in_week(monday), ClassSession.status != SessionStatus.CANCELLED)
+    ).scalar_one()
+
+
+def key_figures(now: datetime) -> KeyFigures:
+    """The center-wide counts at the top of the dashboard (the same for every coordinator)."""
+    completed, certificates = queries.completions_between(now - DASHBOARD_LOOKBACK, now + timedelta(seconds=1))
+    return KeyFigures(sessions_this_week=sessions_in_week_count(week_start(now)),
+                      availability=queries.availability_counts(now), completed=completed,
+                      certificates=certificates, certificates_by_month=certificates_by_month(now))
+
+
+def dashboard(now: datetime, page: int = 1, figures: KeyFigures | None = None) -> Dashboard:
+    """What a coordinator looks at on Monday morning: apart from the key figures (which the caller
+    may keep for a while), the work is bounded by one page of cycles, however many there are."""
     from lms.attendance.queries import at_risk
 
     monday = week_start(now)
-    cycle_ids = queries.cycles_meeting_between(now - DASHBOARD_LOOKBACK, now + timedelta(days=3650))
+    page = max(page, 1)
+    cycle_ids, running, more = queries.dashboard_cycles(now - DASHBOARD_LOOKBACK, page, DASHBOARD_CYCLES_PER_PAGE)
     cycles = _load_cycles(cycle_ids)
-    lines = cycle_lines(cycles, now)
-    running = [c for c in cycles if c.status is CycleStatus.PUBLISHED]
-    return Dashboard(now=now, week_start=monday, sessions=sessions_in_week(monday), cycles=lines,
-                     certificates_by_month=certificates_by_month(now), at_risk=at_risk(running, now))
+    return Dashboard(now=now, week_start=monday, figures=figures or key_figures(now),
+                     sessions=sessions_in_week(monday), page=Page(cycles, page, DASHBOARD_CYCLES_PER_PAGE, has_more=more), running=running,
+                     cycles=cycle_lines(cycles, now), at_risk=at_risk(cycles, now))
 
 
 def _load_cycles(cycle_ids: list[int]) -> list[Cycle]:
     if not cycle_ids:
         return []
     cycles = db.session.execute(
-        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(joinedload(Cycle.course))
+        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(*CYCLE_HEADING)
     ).scalars().all()
     order = {cycle_id: index for index, cycle_id in enumerate(cycle_ids)}
     return sorted(cycles, key=lambda c: order[c.id])
@@ -158,15 +215,10 @@ def _cycles_with_sessions_ahead(cycle_ids: list[int], now: datetime) -> set[int]
 
 def certificates_by_month(now: datetime, months: int = 12) -> list[tuple[date, int]]:
     """Valid certificates issued in each of the last `months` local calendar months, oldest first."""
-    zone = local_zone()
-    this_month = now.astimezone(zone).date().replace(day=1)
+    this_month = now.astimezone(local_zone()).date().replace(day=1)
     firsts = [_add_months(this_month, -back) for back in range(months - 1, -1, -1)]
-    counts = dict.fromkeys(firsts, 0)
-    for issued_at in queries.certificates_issued_between(local_day_start(firsts[0]), now + timedelta(seconds=1)):
-        month = issued_at.astimezone(zone).date().replace(day=1)
-        if month in counts:
-            counts[month] += 1
-    return list(counts.items())
+    boundaries = [local_day_start(first) for first in firsts] + [now + timedelta(seconds=1)]
+    return list(zip(firsts, queries.valid_certificates_per_period(boundaries)))
 
 
 def _add_months(first: date, months: int) -> date:

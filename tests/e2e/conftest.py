@@ -63,7 +63,8 @@ def live_server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("live")
     config = base_config(f"sqlite:///{folder / 'live.sqlite3'}", folder)
-    config.update(WTF_CSRF_ENABLED=True, TESTING=False, LMS_BASE_URL="http://127.0.0.1")
+    config.update(WTF_CSRF_ENABLED=True, TESTING=False, LMS_BASE_URL="http://127.0.0.1",
+                  LMS_PAGE_CACHE_SECONDS=15)  # the journeys run through the page cache, as in production
     app = create_app(config)
     with app.app_context():
         db.create_all()

@@ -50,6 +50,20 @@ def test_the_two_hour_reminder_follows_and_an_overdue_24_hour_one_is_skipped(wor
     assert [r.dedupe_key.split(":")[1] for r in outbox_rows(user_id=late.id)] == ["2h"]
 
 
+def test_the_tick_commits_every_few_reminders_and_each_batch_holds_what_it_queued(world):
+    rows_at_each_commit = []
+
+    def commit():
+        db.session.commit()
+        rows_at_each_commit.append(len(outbox_rows(kind="reminder")))
+
+    queued = queue_due_reminders(FIRST_START - timedelta(hours=20), after_each=commit, batch=2)
+    assert sorted(r.user.email for r in queued) == ["anna@example.org", "bo@example.org", "tove@example.org"]
+    assert rows_at_each_commit == [2, 3]
+    assert queue_due_reminders(FIRST_START - timedelta(hours=20), after_each=commit, batch=2) == []
+    assert rows_at_each_commit == [2, 3]  # nothing due: no commit either
+
+
 def test_two_ticks_at_the_same_moment_queue_each_reminder_once(app, world):
     at = FIRST_START - timedelta(hours=20)
     errors = run_in_threads(app, 2, lambda _i: queue_due_reminders(at))
@@ -138,6 +152,13 @@ def test_preferences_turn_email_off_choose_lead_times_or_stop_reminders(world):
     assert [n.kind for n in notifications_of(world.anna)] == ["reminder"]  # ... but in the app
     assert [r.dedupe_key.split(":")[1] for r in outbox_rows(user_id=world.bo.id)] == ["48h"]
     assert outbox_rows(user_id=world.trainer.id) == [] and notifications_of(world.trainer) == []
+
+
+def test_a_trainers_own_lead_times_reach_further_than_the_cycles(world):
+    service.save_preferences(world.trainer.id, email_reminders=True, reminder_hours=[72, 2], now=NOW)
+    db.session.commit()
+    assert _due(FIRST_START - timedelta(hours=72, minutes=1)) == []
+    assert _due(FIRST_START - timedelta(hours=72)) == [(72, "tove@example.org", FIRST_START)]
 
 
 def test_a_cycle_can_have_its_own_lead_times(world):

@@ -101,3 +101,24 @@ def test_in_process_the_first_request_starts_one_scheduler_that_keeps_the_lock(a
         scheduler.stop_in_process(app)
     assert other.acquire()
     other.release()
+
+
+def test_interval_jobs_run_as_often_as_lms_scheduler_intervals_says(app):
+    app.config["LMS_SCHEDULER_INTERVALS"] = {"outbox-dispatch": 5}
+    built = build_scheduler(app, BackgroundScheduler)
+    intervals = {job.id: getattr(job.trigger, "interval", None) for job in built.get_jobs()}
+    assert intervals["outbox-dispatch"] == timedelta(seconds=5)
+    assert intervals["reminder-sweep"] == timedelta(minutes=1)  # the others keep their own
+    for wrong in ({"retention": 60}, {"no-such-job": 60}, {"outbox-dispatch": 0}):
+        app.config["LMS_SCHEDULER_INTERVALS"] = wrong
+        with pytest.raises(ValueError, match="LMS_SCHEDULER_INTERVALS"):
+            build_scheduler(app, BackgroundScheduler)
+
+
+@pytest.mark.config(LMS_OUTBOX_BATCH=2)
+def test_one_outbox_tick_sends_batch_after_batch_while_mail_waits(app):
+    queue_plain(5)
+    dispatch_job = next(job for job in JOBS if job.id == "outbox-dispatch")
+    report = run_job(app, dispatch_job, NOW)
+    assert (report.sent, report.handled) == (5, 5)
+    assert {row.status for row in outbox_rows()} == {MessageStatus.SENT}

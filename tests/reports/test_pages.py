@@ -146,3 +146,49 @@ def test_pages_need_a_log_in(client, center):
         assert client.get(path).status_code == 302
 
 
+
+
+def test_the_dashboard_pages_its_cycles_and_keeps_the_key_figures_whole(coordinator_client, center):
+    from datetime import date
+
+    from lms.reports.service import DASHBOARD_CYCLES_PER_PAGE
+    from tests.factories import make_cycle
+    from tests.reports.conftest import PLANNED
+
+    extra = [make_cycle(center.money_course, title=f"Vår {n:02d}", first_date=date(2030, 3, 1), sessions=2, now=PLANNED)
+             for n in range(DASHBOARD_CYCLES_PER_PAGE)]
+    db.session.commit()
+    first = coordinator_client.get("/reports").get_data(as_text=True)
+    second = coordinator_client.get("/reports?page=2").get_data(as_text=True)
+    # running cycles come first, by their first date: the finished December cycle is on page 2
+    finished = f'href="/attendance/cycles/{center.d.id}"'
+    assert "Vintern 2030" in first and finished not in first and finished in second
+    assert extra[-1].title in second and extra[-1].title not in first
+    assert "Page 1" in first and 'href="/reports?page=2"' in first and 'href="/reports?page=3"' not in second
+    assert f"{3 + DASHBOARD_CYCLES_PER_PAGE} cycles are running" in first  # A, B, C and the new ones
+    figures = lambda html: html.split('aria-label="Key figures"')[1].split("</ul>")[0]  # noqa: E731
+    assert figures(first) == figures(second)
+    assert coordinator_client.get("/reports?page=99").status_code == 200
+
+
+@pytest.mark.config(LMS_DASHBOARD_FIGURES_SECONDS=60)
+def test_the_key_figures_are_counted_once_a_minute_and_the_cycles_on_every_visit(app, coordinator_client, center):
+    from lms.core.page_cache import PageCache
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    app.extensions["page_cache"] = PageCache(clock=clock)
+    figures = lambda html: html.split('aria-label="Key figures"')[1].split("</ul>")[0]  # noqa: E731
+    before = coordinator_client.get("/reports").get_data(as_text=True)
+    center.b.seats_taken = center.b.capacity  # the cycle with a free seat is now full
+    db.session.commit()
+    kept = coordinator_client.get("/reports").get_data(as_text=True)
+    assert figures(kept) == figures(before)
+    assert "1/2" in before and "2/2" in kept, "the table is counted on every visit"
+    clock.now += 60
+    assert figures(coordinator_client.get("/reports").get_data(as_text=True)) != figures(before)

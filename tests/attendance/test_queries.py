@@ -1,0 +1,63 @@
+"""The learners-at-risk list counts records in SQL; it must agree with the rule applied to each
+learner's own records (lms.attendance.service.attendance_summary) in every situation."""
+import random
+from datetime import date
+
+import pytest
+
+from lms.attendance import queries, service
+from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
+from lms.extensions import db
+from lms.planning.service import cancel_session
+from tests.attendance.conftest import BEFORE, enrol_at, minutes
+from tests.factories import make_cycle, make_user
+
+STATUSES = [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT, None]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("policy", list(ExcusedPolicy))
+def test_the_list_agrees_with_each_learners_own_summary(app, seed, policy):
+    chance = random.Random(seed)
+    trainer = make_user(roles=["trainer"])
+    cycle = make_cycle(first_date=date(2030, 1, 8), sessions=8, trainers=[trainer], capacity=20, now=BEFORE)
+    sessions = list(cycle.sessions)
+    cancel_session(sessions[chance.randrange(8)], actor_id=None, now=BEFORE)
+    service.set_excused_policy(cycle, policy, actor_id=trainer.id, now=BEFORE)
+    learners = [make_user(name=f"Deltagare {n}") for n in range(14)]
+    for learner in learners:
+        # most take their seat before the cycle, some join after one or more sessions
+        joined = BEFORE if chance.random() < 0.6 else sessions[chance.randrange(1, 6)].starts_at - minutes(30)
+        enrol_at(learner, cycle, joined)
+        for session in sessions:
+            status = chance.choices(STATUSES, weights=(8, 1, 1, 1, 1))[0]
+            if status is not None and session.status.value != "cancelled" and session.starts_at >= joined:
+                service.record_attendance(session, learner.id, status, method=AttendanceMethod.ROLL_CALL,
+                                          actor_id=trainer.id, now=session.starts_at)
+    db.session.commit()
+
+    listed = 0
+    for now in (sessions[2].ends_at + minutes(1), sessions[5].starts_at + minutes(10), sessions[7].ends_at):
+        expected = {learner.id: service.attendance_summary(learner.id, cycle.id, now) for learner in learners}
+        found = {row.user.id: row.summary for _cycle, row in queries.at_risk([cycle], now)}
+        assert found == {user_id: summary for user_id, summary in expected.items() if summary.at_risk}
+        listed += len(found)
+    assert 0 < listed < 3 * len(learners), "the situations hold learners at risk and learners who are not"
+
+
+def test_only_running_cycles_and_seats_still_held_count(app):
+    trainer = make_user(roles=["trainer"])
+    cycle = make_cycle(first_date=date(2030, 1, 8), sessions=4, trainers=[trainer], now=BEFORE)
+    absent, gone = make_user(name="Borta Ofta"), make_user(name="Slutat Tidigt")
+    for learner in (absent, gone):
+        enrol_at(learner, cycle, BEFORE)
+        service.record_attendance(cycle.sessions[0], learner.id, AttendanceStatus.ABSENT,
+                                  method=AttendanceMethod.ROLL_CALL, actor_id=trainer.id, now=cycle.sessions[0].ends_at)
+    from lms.enrollment.service import find_enrolment, withdraw
+
+    withdraw(find_enrolment(gone.id, cycle.id), actor_id=gone.id, now=cycle.sessions[1].starts_at)
+    db.session.commit()
+    now = cycle.sessions[1].ends_at
+    assert [row.user.name for _cycle, row in queries.at_risk([cycle], now)] == ["Borta Ofta"]
+    draft = make_cycle(first_date=date(2030, 1, 8), sessions=4, published=False, now=BEFORE)
+    assert queries.at_risk([draft], now) == []
