@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import request
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -97,7 +98,15 @@ def test_without_a_database_pages_and_the_api_answer_503_in_the_visitors_languag
     from tests.conftest import base_config
 
     config = base_config("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path)
-    client = create_app({**config, "TESTING": False}).test_client()
+    app = create_app({**config, "TESTING": False})
+
+    @app.after_request
+    def read_after_the_view(response):  # as a hook that reads the database would
+        if request.path == "/account":
+            db.session.execute(text("SELECT 1"))
+        return response
+
+    client = app.test_client()
     page = client.get("/")
     assert (page.status_code, page.headers["Retry-After"], page.headers["Cache-Control"]) == (503, "30", "no-store")
     assert UNAVAILABLE_SV in page.text
@@ -105,10 +114,14 @@ def test_without_a_database_pages_and_the_api_answer_503_in_the_visitors_languag
     api = client.get("/api/v1/me", headers={"Authorization": "Bearer kc_" + "a" * 43})
     assert (api.status_code, api.mimetype, api.json["status"]) == (503, "application/problem+json", 503)
     assert api.headers["Retry-After"] == "30"
-    with client.session_transaction() as session:  # a logged-in browser: the user is loaded after the view
+    with client.session_transaction() as session:  # a logged-in browser
         session["_user_id"] = "a-log-in-session-token"
-    health = client.get("/healthz")  # fails in an after-request hook, outside the view
-    assert health.status_code == 503 and UNAVAILABLE_SV in health.text
+    health = client.get("/healthz")  # nothing after the view asks the database: /healthz's own answer
+    assert (health.status_code, health.json) == (503, {"database": "unreachable", "status": "error"})
+    with client.session_transaction() as session:
+        session.clear()
+    account = client.get("/account")  # the view redirects, then the hook fails, outside the view
+    assert account.status_code == 503 and UNAVAILABLE_SV in account.text
 
 
 def waiting_on_a_lock(database_url: str) -> bool:
