@@ -36,6 +36,9 @@ curl -s -c "$COOKIES" -o /dev/null "http://127.0.0.1:$PORT/login"
 curl -s -b "$COOKIES" -c "$COOKIES" -o /dev/null -X POST "http://127.0.0.1:$PORT/login" \
   --data-urlencode "email=anna.andersson1@mollankultur.example" --data-urlencode "password=kompetens-demo-2026" \
   --data-urlencode "csrf_token=$(curl -s -b "$COOKIES" "http://127.0.0.1:$PORT/login" | sed -n 's/.*name="csrf_token" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)"
+# wrk sends one fixed cookie and ignores Set-Cookie: take the cookie as a browser holds it after its
+# first page (with the form token the first page adds), or every request would mint a new token.
+curl -s -b "$COOKIES" -c "$COOKIES" -o /dev/null "http://127.0.0.1:$PORT/my/learning"
 SESSION=$(awk '$6 == "lms_session" {print $7}' "$COOKIES")
 
 rate() {  # path [cookie]

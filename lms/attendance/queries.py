@@ -8,26 +8,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm import joinedload, lazyload
 
 from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
-from lms.attendance.rules import AttendanceSummary, SessionFacts, Standing, counted_sessions, summarise_counts
+from lms.attendance.rules import (
+    AttendanceSummary, SessionFacts, Standing, counted_sessions, summarise, summarise_counts,
+)
 from lms.attendance.service import HOLDING, excused_policy, left_at, session_facts, summary_for
 from lms.auth.models import User
-from lms.catalog.models import Course
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
+from lms.planning.queries import cycle_heading
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One learner at one session; a tuple, since a matrix of a region's cycle holds a thousand."""
+
     session: SessionFacts
     status: AttendanceStatus | None
     counted: bool  # the learner is held to this session
     held: bool
+
+    @property
+    def kind(self) -> str:
+        """What the matrix shows: the recorded status, or why there is none."""
+        if not self.counted:
+            return "not_held"
+        if self.status:
+            return self.status.value
+        if self.session.cancelled:
+            return "cancelled"
+        return "not_recorded" if self.held else "ahead"
+
+
+#: every `Cell.kind`; the matrix renders each once and reuses it in every cell of that kind
+CELL_KINDS = ("not_held", *(s.value for s in AttendanceStatus), "cancelled", "not_recorded", "ahead")
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class Matrix:
     cycle: Cycle
     sessions: list[SessionFacts]
     rows: list[MatrixRow]
+    policy: ExcusedPolicy
+    cell_kinds: tuple[str, ...] = CELL_KINDS
 
 
 def cycle_matrix(cycle: Cycle, now: datetime, organisation_id: int | None = None,
@@ -52,7 +73,7 @@ def cycle_matrix(cycle: Cycle, now: datetime, organisation_id: int | None = None
         select(Enrolment).join(Enrolment.user)
         .where(Enrolment.cycle_id == cycle.id, Enrolment.status.in_(statuses),
                Enrolment.enrolled_at.is_not(None))
-        .options(joinedload(Enrolment.user).joinedload(User.organisation))
+        .options(joinedload(Enrolment.user).options(joinedload(User.organisation), lazyload(User.role_grants)))
         .order_by(User.name, User.id)
     )
     if organisation_id is not None:
@@ -61,7 +82,7 @@ def cycle_matrix(cycle: Cycle, now: datetime, organisation_id: int | None = None
     records = _records(cycle.id, [e.user_id for e in enrolments])
     policy = excused_policy(cycle.id)
     rows = [_row(e, cycle, sessions, records.get(e.user_id, {}), policy, now) for e in enrolments]
-    return Matrix(cycle, sessions, rows)
+    return Matrix(cycle, sessions, rows, policy)
 
 
 def _records(cycle_id: int, user_ids: list[int]) -> dict[int, dict[int, AttendanceStatus]]:
@@ -82,6 +103,94 @@ def _row(enrolment: Enrolment, cycle: Cycle, sessions: list[SessionFacts],
     cells = [Cell(s, records.get(s.id), s.id in counted, s.ends_at <= now or s.id in records)
              for s in sessions]
     return MatrixRow(enrolment.user, cells, summary_for(enrolment, cycle, sessions, records, policy, now))
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One enrolment in a cycle as plain values, whatever its status."""
+
+    user_id: int
+    status: EnrolmentStatus
+    enrolled_at: datetime | None
+    withdrawn_at: datetime | None
+
+    def held_at(self, starts_at: datetime) -> bool:
+        """The learner held the seat when a session starting at `starts_at` began
+        (lms.reports.queries.seated_at_session, in Python)."""
+        if self.enrolled_at is None or self.enrolled_at > starts_at:
+            return False
+        if self.status is EnrolmentStatus.WITHDRAWN:
+            return self.withdrawn_at is not None and self.withdrawn_at > starts_at
+        return self.status in HOLDING
+
+
+@dataclass(frozen=True)
+class CycleAttendance:
+    """A cycle's sessions in order, its enrolments and its records, as plain values.
+
+    A page of ten cycles (the coordinator's dashboard) loads these in three queries and rolls them
+    up in Python: the grouped queries that `at_risk` and the reports run across many cycles each
+    join every record to its enrolment, which costs more than the page's whole roll-up.
+    """
+
+    cycle: Cycle
+    sessions: list[SessionFacts]
+    seats: list[Seat]
+    records: dict[int, dict[int, AttendanceStatus]]  # learner → session → status
+    policy: ExcusedPolicy
+
+    def seat_summaries(self, now: datetime) -> list[AttendanceSummary]:
+        """Where each learner still holding a seat stands."""
+        return [summarise(user_id=seat.user_id, cycle_id=self.cycle.id, sessions=self.sessions,
+                          enrolled_at=seat.enrolled_at, left_at=None, records=self.records.get(seat.user_id, {}),
+                          policy=self.policy, minimum_percent=self.cycle.min_attendance_percent, now=now)
+                for seat in self.seats if seat.status is EnrolmentStatus.ENROLLED and seat.enrolled_at is not None]
+
+
+def cycles_attendance(cycles: list[Cycle]) -> list[CycleAttendance]:
+    """The attendance of each of these cycles, in four queries whatever their number.
+
+    The rows are read on the connection, without the ORM: a page of ten cycles holds thousands of
+    records, and the ORM's per-row work would cost more than the queries.
+    """
+    ids = [cycle.id for cycle in cycles]
+    if not ids:
+        return []
+    sessions, seats, records = _sessions_of(ids), _seats_of(ids), _records_of(ids)
+    policies = _policies(ids)
+    return [CycleAttendance(cycle, sessions[cycle.id], seats[cycle.id], records[cycle.id], policies[cycle.id])
+            for cycle in cycles]
+
+
+def _sessions_of(cycle_ids: list[int]) -> dict[int, list[SessionFacts]]:
+    found: dict[int, list[SessionFacts]] = {cycle_id: [] for cycle_id in cycle_ids}
+    for cycle_id, session_id, starts_at, ends_at, status in db.session.connection().execute(
+        select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status)
+        .where(ClassSession.cycle_id.in_(cycle_ids)).order_by(ClassSession.starts_at, ClassSession.id)
+    ):
+        found[cycle_id].append(SessionFacts(session_id, starts_at, ends_at, status is SessionStatus.CANCELLED))
+    return found
+
+
+def _seats_of(cycle_ids: list[int]) -> dict[int, list[Seat]]:
+    found: dict[int, list[Seat]] = {cycle_id: [] for cycle_id in cycle_ids}
+    for cycle_id, *seat in db.session.connection().execute(
+        select(Enrolment.cycle_id, Enrolment.user_id, Enrolment.status, Enrolment.enrolled_at, Enrolment.withdrawn_at)
+        .where(Enrolment.cycle_id.in_(cycle_ids))
+    ):
+        found[cycle_id].append(Seat(*seat))
+    return found
+
+
+def _records_of(cycle_ids: list[int]) -> dict[int, dict[int, dict[int, AttendanceStatus]]]:
+    """cycle → learner → session → status."""
+    found: dict[int, dict[int, dict[int, AttendanceStatus]]] = {cycle_id: {} for cycle_id in cycle_ids}
+    for cycle_id, user_id, session_id, status in db.session.connection().execute(
+        select(ClassSession.cycle_id, Attendance.user_id, Attendance.session_id, Attendance.status)
+        .join(ClassSession, ClassSession.id == Attendance.session_id).where(ClassSession.cycle_id.in_(cycle_ids))
+    ):
+        found[cycle_id].setdefault(user_id, {})[session_id] = status
+    return found
 
 
 def learner_cycles(user_id: int, cycle_ids: list[int] | None = None) -> list[Cycle]:
@@ -117,8 +226,7 @@ def attendance_cycles(user: User, *, all_cycles: bool,
     """Cycles with sessions for the attendance pages: every published or finished one, or the trainer's."""
     query = (
         select(Cycle).where(Cycle.status.in_(statuses))
-        .options(joinedload(Cycle.course).options(load_only(Course.title, Course.slug), lazyload("*")),
-                 lazyload(Cycle.trainer_links))
+        .options(*cycle_heading())
         .order_by(Cycle.status, Cycle.first_date.desc(), Cycle.id)
     )
     if not all_cycles:
@@ -152,6 +260,19 @@ def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, LearnerAtRi
                                    sessions=total, held=ended + early, attended=attended, excused=excused)
         if summary.at_risk:
             summaries.append(summary)
+    return _with_learners(running, summaries)
+
+
+def at_risk_among(attendances: list[CycleAttendance], now: datetime) -> list[tuple[Cycle, LearnerAtRisk]]:
+    """`at_risk` for cycles whose attendance is already loaded (`cycles_attendance`)."""
+    running = {a.cycle.id: a.cycle for a in attendances if a.cycle.status is CycleStatus.PUBLISHED}
+    summaries = [summary for a in attendances if a.cycle.id in running
+                 for summary in a.seat_summaries(now) if summary.at_risk]
+    return _with_learners(running, summaries)
+
+
+def _with_learners(running: dict[int, Cycle], summaries: list[AttendanceSummary]) -> list[tuple[Cycle, LearnerAtRisk]]:
+    """The learners at risk, past reach first, then by cycle and name."""
     users = _users([summary.user_id for summary in summaries])
     found = [(running[s.cycle_id], LearnerAtRisk(users[s.user_id], s)) for s in summaries]
     return sorted(found, key=lambda item: (item[1].summary.standing is not Standing.UNREACHABLE,

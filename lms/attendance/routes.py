@@ -31,6 +31,7 @@ from lms.auth.permissions import has_any_role, require, role_required
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus
+from lms.planning.queries import cycle_heading
 
 bp = Blueprint("attendance", __name__)
 recorders = role_required(Role.TRAINER, Role.COORDINATOR)
@@ -176,7 +177,7 @@ def sign_in_sheet(session_id: int):
 
 def readable_cycle(cycle_id: int) -> Cycle:
     cycle = db.session.execute(
-        db.select(Cycle).where(Cycle.id == cycle_id).options(joinedload(Cycle.course))
+        db.select(Cycle).where(Cycle.id == cycle_id).options(*cycle_heading())
     ).scalar_one_or_none()
     if cycle is None:
         abort(404)
@@ -189,9 +190,8 @@ def readable_cycle(cycle_id: int) -> Cycle:
 def cycle_page(cycle_id: int):
     cycle = readable_cycle(cycle_id)
     matrix = queries.cycle_matrix(cycle, _now(), reading_scope(current_user, cycle))
-    policy = service.excused_policy(cycle.id)
-    form = PolicyForm(excused_policy=policy.value)
-    return render_template("attendance/cycle.html", cycle=cycle, matrix=matrix, policy=policy,
+    form = PolicyForm(excused_policy=matrix.policy.value)
+    return render_template("attendance/cycle.html", cycle=cycle, matrix=matrix, policy=matrix.policy,
                            form=form, can_set_policy=has_any_role(current_user, Role.COORDINATOR),
                            can_record=can_record(current_user, cycle), now=_now())
 

@@ -91,7 +91,7 @@ def _essay_notices(now: datetime) -> Any:
 def _certificate_sweep(now: datetime) -> Any:
     from lms.certificates.service import sweep
 
-    return sweep(now)
+    return sweep(now, after_each=db.session.commit)
 
 
 def _finish_cycles(now: datetime) -> Any:
@@ -103,7 +103,7 @@ def _finish_cycles(now: datetime) -> Any:
 def _evaluation_invitations(now: datetime) -> Any:
     from lms.evaluations.invitations import queue_evaluation_invitations
 
-    return queue_evaluation_invitations(now)
+    return queue_evaluation_invitations(now, after_each=db.session.commit)
 
 
 def _retention(now: datetime) -> Any:

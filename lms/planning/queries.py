@@ -5,11 +5,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import Load, joinedload, lazyload, load_only, selectinload
+
+from lms.catalog.models import Course
 
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
+
+
+def cycle_heading(cycle: Load | None = None) -> tuple[Load, ...]:
+    """Options that load a cycle with only what its heading shows: the course's title and slug.
+
+    Pages that list many cycles, or show one as a title, need neither its trainers nor the
+    course's areas and goals. `cycle` is the path to the cycle when it is loaded through another
+    entity, e.g. `joinedload(ClassSession.cycle)`; without it, the options fit `select(Cycle)`.
+    """
+    cycle = Load(Cycle) if cycle is None else cycle
+    return (cycle.joinedload(Cycle.course).options(load_only(Course.title, Course.slug), lazyload("*")),
+            cycle.lazyload(Cycle.trainer_links))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import lazyload
 
 from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
@@ -232,18 +233,21 @@ def cancel_cycle(cycle: Cycle, *, actor_id: int | None, now: datetime) -> int:
 
 
 def finish_ended_cycles(now: datetime) -> int:
-    """Mark published cycles whose last session has ended as finished (safe to run twice)."""
+    """Mark published cycles whose last session has ended as finished (safe to run twice).
+
+    The database picks them (a live session, and none still to end: two probes per published cycle
+    along `class_sessions (cycle_id, ...)`), so only the cycles to finish are loaded.
+    """
+    live = and_(ClassSession.cycle_id == Cycle.id, ClassSession.status != SessionStatus.CANCELLED)
     cycles = db.session.execute(
-        select(Cycle).where(Cycle.status == CycleStatus.PUBLISHED)
+        select(Cycle).options(lazyload(Cycle.trainer_links))
+        .where(Cycle.status == CycleStatus.PUBLISHED, exists().where(live),
+               ~exists().where(live, ClassSession.ends_at > now))
     ).scalars().all()
-    finished = 0
     for cycle in cycles:
-        live = [s for s in cycle.sessions if not s.cancelled]
-        if live and max(s.ends_at for s in live) <= now:
-            cycle.change_status(CycleStatus.FINISHED)
-            finished += 1
+        cycle.change_status(CycleStatus.FINISHED)
     db.session.flush()
-    return finished
+    return len(cycles)
 
 
 # --- one session at a time ------------------------------------------------------------------

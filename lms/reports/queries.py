@@ -106,18 +106,6 @@ def _tallies(keys: list, condition: ColumnElement[bool], now: datetime, start: d
     return tallies
 
 
-def session_tallies(cycle_ids: list[int], now: datetime) -> dict[int, list[tuple[datetime, Tally]]]:
-    """cycle id → its held sessions in order, each with its tally (the trend of a cycle)."""
-    if not cycle_ids:
-        return {}
-    tallies = _tallies([ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at],
-                       ClassSession.cycle_id.in_(cycle_ids), now, None, None)
-    found: dict[int, list[tuple[datetime, Tally]]] = {cycle_id: [] for cycle_id in cycle_ids}
-    for (cycle_id, _session_id, starts_at), tally in sorted(tallies.items(), key=lambda item: item[0][2]):
-        found[cycle_id].append((starts_at, tally))
-    return found
-
-
 def enrolment_tallies(enrolment_ids: list[int], now: datetime, start: datetime | None,
                       end: datetime | None) -> dict[int, Tally]:
     """enrolment id → its tally over the sessions held in [start, end)."""
@@ -185,18 +173,6 @@ def member_counts(organisation_id: int | None = None) -> dict[int, int]:
     if organisation_id is not None:
         query = query.where(User.organisation_id == organisation_id)
     return dict(db.session.execute(query).all())
-
-
-def seat_counts(cycle_ids: list[int]) -> dict[int, dict[EnrolmentStatus, int]]:
-    """cycle id → enrolments per status."""
-    found: dict[int, dict[EnrolmentStatus, int]] = {cycle_id: {} for cycle_id in cycle_ids}
-    if cycle_ids:
-        for cycle_id, status, number in db.session.execute(
-            select(Enrolment.cycle_id, Enrolment.status, func.count(Enrolment.id))
-            .where(Enrolment.cycle_id.in_(cycle_ids)).group_by(Enrolment.cycle_id, Enrolment.status)
-        ).all():
-            found[cycle_id][status] = number
-    return found
 
 
 def certificate_counts(cycle_ids: list[int]) -> dict[int, tuple[int, int]]:

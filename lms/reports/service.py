@@ -5,15 +5,16 @@ up here; nothing is stored. Rates follow each cycle's policy for excused absence
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Hashable, Iterable
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from lms.attendance.models import ExcusedPolicy
+from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
+from lms.attendance.queries import CycleAttendance, at_risk_among, cycles_attendance
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course
@@ -21,6 +22,7 @@ from lms.core.paging import Page
 from lms.enrollment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.planning.queries import cycle_heading
 from lms.planning.service import local_day_start, local_zone
 from lms.reports import queries
 from lms.reports.queries import EnrolmentFact, Tally
@@ -101,15 +103,6 @@ class Dashboard:
         return self.figures.certificates_by_month
 
 
-def _headings(path):  # type: ignore[no-untyped-def]
-    """Load a cycle with only what a heading shows (its course's title): the page lists many."""
-    return (path.options(load_only(Course.title, Course.slug), lazyload("*")),)
-
-
-#: how the dashboard loads cycles: course titles, without trainers, areas or goals
-CYCLE_HEADING = (*_headings(joinedload(Cycle.course)), lazyload(Cycle.trainer_links))
-
-
 def week_start(now: datetime) -> date:
     today = now.astimezone(local_zone()).date()
     return today - timedelta(days=today.weekday())
@@ -130,8 +123,7 @@ def sessions_in_week(monday: date, limit: int = DASHBOARD_SESSIONS_SHOWN) -> lis
              .order_by(ClassSession.starts_at, ClassSession.id).limit(limit))
     return list(db.session.execute(
         select(ClassSession).where(ClassSession.id.in_(first.scalar_subquery()))
-        .options(*_headings(joinedload(ClassSession.cycle).joinedload(Cycle.course)),
-                 joinedload(ClassSession.cycle).lazyload(Cycle.trainer_links), joinedload(ClassSession.room))
+        .options(*cycle_heading(joinedload(ClassSession.cycle)), joinedload(ClassSession.room))
         .order_by(ClassSession.starts_at, ClassSession.id)
     ).scalars())
 
@@ -154,63 +146,71 @@ def key_figures(now: datetime) -> KeyFigures:
 def dashboard(now: datetime, page: int = 1, figures: KeyFigures | None = None) -> Dashboard:
     """What a coordinator looks at on Monday morning: apart from the key figures (which the caller
     may keep for a while), the work is bounded by one page of cycles, however many there are."""
-    from lms.attendance.queries import at_risk
-
     monday = week_start(now)
     page = max(page, 1)
     cycle_ids, running, more = queries.dashboard_cycles(now - DASHBOARD_LOOKBACK, page, DASHBOARD_CYCLES_PER_PAGE)
     cycles = _load_cycles(cycle_ids)
+    attendances = cycles_attendance(cycles)
     return Dashboard(now=now, week_start=monday, figures=figures or key_figures(now),
                      sessions=sessions_in_week(monday), page=Page(cycles, page, DASHBOARD_CYCLES_PER_PAGE, has_more=more), running=running,
-                     cycles=cycle_lines(cycles, now), at_risk=at_risk(cycles, now))
+                     cycles=cycle_lines(attendances, now), at_risk=at_risk_among(attendances, now))
 
 
 def _load_cycles(cycle_ids: list[int]) -> list[Cycle]:
     if not cycle_ids:
         return []
     cycles = db.session.execute(
-        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(*CYCLE_HEADING)
+        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(*cycle_heading())
     ).scalars().all()
     order = {cycle_id: index for index, cycle_id in enumerate(cycle_ids)}
     return sorted(cycles, key=lambda c: order[c.id])
 
 
-def cycle_lines(cycles: list[Cycle], now: datetime) -> list[CycleLine]:
-    ids = [c.id for c in cycles]
-    seats, tallies = queries.seat_counts(ids), queries.session_tallies(ids, now)
-    rules, certificates = queries.policies(ids), queries.certificate_counts(ids)
-    ahead = _cycles_with_sessions_ahead(ids, now)
-    lines = []
-    for cycle in cycles:
-        statuses = seats[cycle.id]
-        total = sum((tally for _, tally in tallies[cycle.id]), Tally())
-        attended, counted = total.counted(rules[cycle.id])
-        trend = [(starts_at, percent(*tally.counted(rules[cycle.id]))) for starts_at, tally in tallies[cycle.id]]
-        lines.append(CycleLine(
-            cycle=cycle, seats_taken=cycle.seats_taken, waitlisted=statuses.get(EnrolmentStatus.WAITLISTED, 0),
-            pending=statuses.get(EnrolmentStatus.PENDING, 0),
-            availability=_availability(cycle, statuses, cycle.id in ahead), attended=attended,
-            counted=counted, trend=trend, completed=statuses.get(EnrolmentStatus.COMPLETED, 0),
-            certificates=certificates[cycle.id][0], revoked=certificates[cycle.id][1],
-        ))
-    return lines
+def cycle_lines(attendances: list[CycleAttendance], now: datetime) -> list[CycleLine]:
+    certificates = queries.certificate_counts([a.cycle.id for a in attendances])
+    return [_cycle_line(a, certificates[a.cycle.id], now) for a in attendances]
 
 
-def _availability(cycle: Cycle, statuses: dict, has_session_ahead: bool) -> str:
+def _cycle_line(attendance: CycleAttendance, certificates: tuple[int, int], now: datetime) -> CycleLine:
+    cycle, policy = attendance.cycle, attendance.policy
+    statuses = Counter(seat.status for seat in attendance.seats)
+    tallies = session_tallies(attendance, now)
+    attended, counted = sum((tally for _, tally in tallies), Tally()).counted(policy)
+    has_session_ahead = any(not s.cancelled and s.ends_at > now for s in attendance.sessions)
+    return CycleLine(
+        cycle=cycle, seats_taken=cycle.seats_taken, waitlisted=statuses[EnrolmentStatus.WAITLISTED],
+        pending=statuses[EnrolmentStatus.PENDING], availability=_availability(cycle, statuses, has_session_ahead),
+        attended=attended, counted=counted,
+        trend=[(starts_at, percent(*tally.counted(policy))) for starts_at, tally in tallies],
+        completed=statuses[EnrolmentStatus.COMPLETED], certificates=certificates[0], revoked=certificates[1],
+    )
+
+
+def session_tallies(attendance: CycleAttendance, now: datetime) -> list[tuple[datetime, Tally]]:
+    """The cycle's held sessions in order, each with the seats held at its start and their records;
+    a session at which nobody held a seat is left out. (The organisation report counts the same
+    rule in SQL: `queries.enrolment_tallies`.)"""
+    tallies = []
+    for session in attendance.sessions:
+        if session.cancelled or session.ends_at > now:
+            continue
+        seated = [seat.user_id for seat in attendance.seats if seat.held_at(session.starts_at)]
+        if not seated:
+            continue
+        statuses = [attendance.records.get(user_id, {}).get(session.id) for user_id in seated]
+        attended = sum(1 for status in statuses if status in ATTENDED)
+        minutes = (session.ends_at - session.starts_at).total_seconds() / 60 * attended
+        tallies.append((session.starts_at, Tally(len(seated), attended, statuses.count(AttendanceStatus.EXCUSED),
+                                                 round(minutes))))
+    return tallies
+
+
+def _availability(cycle: Cycle, statuses: Counter, has_session_ahead: bool) -> str:
     if cycle.status is not CycleStatus.PUBLISHED or not has_session_ahead:
         return "over"
-    if statuses.get(EnrolmentStatus.WAITLISTED, 0):
+    if statuses[EnrolmentStatus.WAITLISTED]:
         return "waitlisted"
     return "full" if cycle.seats_taken >= cycle.capacity else "free"
-
-
-def _cycles_with_sessions_ahead(cycle_ids: list[int], now: datetime) -> set[int]:
-    if not cycle_ids:
-        return set()
-    return set(db.session.execute(
-        select(ClassSession.cycle_id).where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.ends_at > now,
-                                            ClassSession.status != SessionStatus.CANCELLED).distinct()
-    ).scalars())
 
 
 def certificates_by_month(now: datetime, months: int = 12) -> list[tuple[date, int]]:
@@ -359,7 +359,8 @@ def _courses(course_ids: set[int]) -> dict[int, Course]:
         return {}
     return {c.id: c for c in db.session.execute(
         select(Course).where(Course.id.in_(course_ids))
-        .options(selectinload(Course.competence_areas), selectinload(Course.sdg_links))
+        .options(load_only(Course.title, Course.slug), selectinload(Course.competence_areas),
+                 selectinload(Course.sdg_links))
     ).scalars()}
 
 

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from lms.evaluations import results, service
@@ -11,8 +12,10 @@ from lms.evaluations.models import (
 )
 from lms.extensions import db
 from lms.notifications.models import Notification, OutboxMessage
+from lms.planning.models import CycleStatus
 from tests.evaluations.conftest import NOW, ratings
 from tests.factories import make_course, make_cycle, make_finished_cycle, make_participants, make_user
+from tests.interruptions import killed_after_commits
 
 
 def _count(model) -> int:
@@ -166,3 +169,31 @@ def test_a_retired_question_keeps_its_answers_in_the_results(app):
     service.set_question_active(question, False)
     assert any(r.question == question for r in results.results_for([cycle.id]).questions)
     assert _count(EvaluationAnswer) == 15
+
+
+def test_inactive_and_erased_participants_and_those_of_other_cycles_are_not_invited(app):
+    from lms.db_types import utcnow
+
+    cycle, people = make_finished_cycle(learners=4)
+    people[0].active = False
+    people[1].anonymised_at = utcnow()
+    cancelled, _others = make_finished_cycle(learners=2)
+    cancelled.status = CycleStatus.CANCELLED
+    db.session.flush()
+    assert queue_evaluation_invitations(NOW) == 2
+    keys = set(db.session.execute(select(Notification.dedupe_key)).scalars())
+    assert keys == {f"evaluation:cycle:{cycle.id}:user:{p.id}" for p in people[2:]}
+
+
+def test_invitations_are_committed_batch_by_batch_and_a_stopped_tick_loses_none(app):
+    cycle, people = make_finished_cycle(learners=5)
+    db.session.commit()
+    with pytest.raises(KeyboardInterrupt):
+        queue_evaluation_invitations(NOW, after_each=killed_after_commits(2), batch=2)
+    db.session.rollback()
+    assert _count(Notification) == 4
+    assert queue_evaluation_invitations(NOW, after_each=db.session.commit, batch=2) == 1
+    assert queue_evaluation_invitations(NOW, after_each=db.session.commit, batch=2) == 0
+    assert _count(Notification) == 5 and _count(OutboxMessage) == 5
+    closes = format_date(service.closes_at(cycle).date(), "d MMMM y", locale=people[0].locale)
+    assert all(closes in m.body_text for m in db.session.execute(select(OutboxMessage)).scalars())

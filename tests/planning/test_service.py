@@ -204,3 +204,21 @@ def test_upcoming_cycles_for_the_catalogue(app):
     offer = offers[course.id][0]
     assert (offer.id, offer.free_seats, offer.sessions, offer.enrolment_open) == (soon.id, 5, 4, True)
     assert offer.first_starts_at == soon.sessions[0].starts_at
+
+
+def test_a_cycle_is_finished_by_its_last_live_session_and_never_without_one(app):
+    from lms.db_types import utcnow
+
+    ending = make_cycle(first_date=date(2027, 3, 2), sessions=3, now=NOW)
+    last = max(ending.sessions, key=lambda s: s.starts_at)
+    service.cancel_session(last, actor_id=None, now=NOW)
+    all_cancelled = make_cycle(first_date=date(2027, 3, 2), sessions=2, now=NOW)
+    for session in all_cancelled.sessions:
+        service.cancel_session(session, actor_id=None, now=NOW)
+    draft = make_cycle(first_date=date(2027, 3, 2), sessions=2, published=False, now=NOW)
+    second_end = sorted(s.ends_at for s in ending.sessions)[1]
+    assert service.finish_ended_cycles(second_end - timedelta(minutes=1)) == 0
+    assert service.finish_ended_cycles(second_end) == 1, "the cancelled third session does not count"
+    assert ending.status is CycleStatus.FINISHED
+    assert all_cancelled.status is CycleStatus.PUBLISHED and draft.status is CycleStatus.DRAFT
+    assert service.finish_ended_cycles(utcnow() + timedelta(days=3650)) == 0

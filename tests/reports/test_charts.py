@@ -20,3 +20,16 @@ def test_a_sparkline_skips_sessions_without_a_rate():
 def test_columns_are_labelled_underneath():
     svg = str(column_chart([Bar("jan", 2, "2"), Bar("feb", 0, "0")], title="Intyg", description="Per månad"))
     assert svg.count('class="chart-label"') == 2 and ">feb<" in svg
+
+
+def test_every_text_of_every_chart_is_escaped():
+    evil = '<img src=x onerror="alert(1)">'
+    charts = [
+        bar_chart([Bar(evil, 50, evil)], title=evil, description=evil),
+        line_chart([10, 20], title=evil, description=evil),
+        column_chart([Bar(evil, 3, evil)], title=evil, description=evil),
+    ]
+    for svg in map(str, charts):
+        assert "<img" not in svg and "onerror=\"" not in svg
+        assert svg.count("&lt;img") == svg.count("<title") + svg.count("<desc") + svg.count('class="chart-value"') + \
+            svg.count('class="chart-label"')

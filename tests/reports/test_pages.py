@@ -192,3 +192,13 @@ def test_the_key_figures_are_counted_once_a_minute_and_the_cycles_on_every_visit
     assert "1/2" in before and "2/2" in kept, "the table is counted on every visit"
     clock.now += 60
     assert figures(coordinator_client.get("/reports").get_data(as_text=True)) != figures(before)
+
+
+def test_each_cycles_trend_is_described_session_by_session_in_the_readers_language(coordinator_client, center):
+    """Cycle A's sessions on 8, 15, 22 and 29 January: 3/3, 1/3, 1/2 (one excused) and 2/3."""
+    english = coordinator_client.get("/reports").get_data(as_text=True)
+    assert "8 Jan: 100 %, 15 Jan: 33 %, 22 Jan: 50 %, 29 Jan: 67 %" in english
+    coordinator_client.user.locale = "sv"
+    db.session.commit()
+    swedish = coordinator_client.get("/reports").get_data(as_text=True)
+    assert "8 jan.: 100 %, 15 jan.: 33 %, 22 jan.: 50 %, 29 jan.: 67 %" in swedish

@@ -1,8 +1,22 @@
 """The dashboard's and the organisation report's numbers, against the hand-computed center in conftest."""
+import random
 from datetime import date
 
-from lms.reports import service
+import pytest
+from sqlalchemy import select
+
+from lms.attendance import service as attendance_service
+from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
+from lms.attendance.queries import cycles_attendance
+from lms.enrollment.models import Enrolment
+from lms.enrollment.service import find_enrolment, withdraw
+from lms.extensions import db
+from lms.planning.service import cancel_session
+from lms.reports import queries, service
+from lms.reports.queries import Tally
 from lms.reports.service import Period
+from tests.attendance.conftest import BEFORE, enrol_at, minutes
+from tests.factories import make_cycle, make_user
 from tests.reports.conftest import NOW
 
 
@@ -78,3 +92,43 @@ def test_the_report_across_all_organisations(center):
     # org 1: L1 in A (4/4) and D (2/2), L2 (2/3), L5 (0/0); org 2: L3 in A (1/4) and D (1/2), L6 (0/0)
     assert by_org == {"Möllevångens Kulturförening": (4, 8, 9), "Rosengårds Läxhjälp": (3, 2, 6)}
     assert report.total.attended == 10 and report.total.counted == 15
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_dashboard_rolls_up_each_session_as_the_sql_tallies_count_it(app, seed):
+    """The dashboard rolls a page of cycles up in Python (lms.attendance.queries.cycles_attendance);
+    the organisation report counts the same rule in SQL. Late joiners, learners who left, cancelled
+    sessions and records of every kind must come out the same, session by session."""
+    chance = random.Random(seed)
+    trainer = make_user(roles=["trainer"])
+    cycle = make_cycle(first_date=date(2030, 1, 8), sessions=8, trainers=[trainer], capacity=20, now=BEFORE)
+    sessions = sorted(cycle.sessions, key=lambda s: s.starts_at)
+    cancel_session(sessions[chance.randrange(8)], actor_id=None, now=BEFORE)
+    policy = chance.choice(list(ExcusedPolicy))
+    attendance_service.set_excused_policy(cycle, policy, actor_id=trainer.id, now=BEFORE)
+    for n in range(12):
+        learner = make_user(name=f"Deltagare {n}")
+        joined = BEFORE if chance.random() < 0.6 else sessions[chance.randrange(1, 6)].starts_at - minutes(30)
+        enrol_at(learner, cycle, joined)
+        for session in sessions:
+            status = chance.choice([*AttendanceStatus, None])
+            if status is not None and session.status.value != "cancelled" and session.starts_at >= joined:
+                attendance_service.record_attendance(session, learner.id, status, method=AttendanceMethod.ROLL_CALL,
+                                                     actor_id=trainer.id, now=session.starts_at)
+        if chance.random() < 0.25:
+            withdraw(find_enrolment(learner.id, cycle.id), actor_id=learner.id,
+                     now=sessions[chance.randrange(2, 7)].starts_at - minutes(10))
+    db.session.commit()
+    now = sessions[5].ends_at + minutes(1)
+    enrolment_ids = [e.id for e in db.session.execute(select(Enrolment).where(Enrolment.cycle_id == cycle.id)).scalars()]
+
+    def sql_tally(start, end):
+        return sum(queries.enrolment_tallies(enrolment_ids, now, start, end).values(), Tally())
+
+    (attendance,) = cycles_attendance([cycle])
+    rolled_up = service.session_tallies(attendance, now)
+    expected = [(s.starts_at, sql_tally(s.starts_at, s.starts_at + minutes(1))) for s in sessions[:6]]
+    assert rolled_up == [(when, tally) for when, tally in expected if tally.expected]
+    line = service.cycle_lines([attendance], now)[0]
+    assert (line.attended, line.counted) == sql_tally(None, None).counted(policy)
+    assert line.counted > 0
