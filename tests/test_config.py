@@ -1,4 +1,9 @@
 """Settings come in layers: defaults < instance/config.py < environment < test mapping."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from lms import create_app
@@ -99,3 +104,13 @@ def test_proxy_fix_is_applied_only_when_configured(instance, monkeypatch):
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.text == "203.0.113.9"
+
+
+def test_the_wsgi_entry_point_freezes_what_start_up_made(tmp_path):
+    """Left to the collector, the app's tens of thousands of start-up objects are walked by every
+    full collection: a request stalls 100 ms or more every few requests (docs/PERFORMANCE.md)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "LMS_MODE": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite3'}"}
+    frozen = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                            cwd=root, env=env, capture_output=True, text=True, check=True).stdout
+    assert int(frozen) > 10_000

@@ -39,9 +39,7 @@ class Attendance(db.Model):
     __tablename__ = "attendances"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("class_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, "attendance_status"))
     method: Mapped[AttendanceMethod] = mapped_column(enum_column(AttendanceMethod, "attendance_method"))
@@ -57,6 +55,9 @@ class Attendance(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("session_id", "user_id", name="uq_attendances_session_user"),
+        # a session's records with who and what, read without the table: the roll call, the
+        # matrix and the dashboard read thousands of them (docs/PERFORMANCE.md)
+        sa.Index("ix_attendances_session_user_status", "session_id", "user_id", "status"),
     )
 
     def __repr__(self) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import joinedload, lazyload
 
 from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
@@ -114,14 +115,16 @@ class Seat:
     enrolled_at: datetime | None
     withdrawn_at: datetime | None
 
-    def held_at(self, starts_at: datetime) -> bool:
-        """The learner held the seat when a session starting at `starts_at` began
-        (lms.reports.queries.seated_at_session, in Python)."""
-        if self.enrolled_at is None or self.enrolled_at > starts_at:
-            return False
+    @property
+    def span(self) -> tuple[datetime, datetime | None] | None:
+        """When the learner held the seat: from `enrolled_at` until they withdrew (None while they
+        hold it or after they completed), or None if they never did. A session counts the learner
+        if it starts within the span (lms.reports.queries.seated_at_session, in Python)."""
+        if self.enrolled_at is None:
+            return None
         if self.status is EnrolmentStatus.WITHDRAWN:
-            return self.withdrawn_at is not None and self.withdrawn_at > starts_at
-        return self.status in HOLDING
+            return (self.enrolled_at, self.withdrawn_at) if self.withdrawn_at is not None else None
+        return (self.enrolled_at, None) if self.status in HOLDING else None
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,15 @@ class CycleAttendance:
     records: dict[int, dict[int, AttendanceStatus]]  # learner → session → status
     policy: ExcusedPolicy
 
+    @cached_property
+    def records_by_session(self) -> dict[int, dict[int, AttendanceStatus]]:
+        """session → learner → status."""
+        found: dict[int, dict[int, AttendanceStatus]] = {}
+        for user_id, statuses in self.records.items():
+            for session_id, status in statuses.items():
+                found.setdefault(session_id, {})[user_id] = status
+        return found
+
     def seat_summaries(self, now: datetime) -> list[AttendanceSummary]:
         """Where each learner still holding a seat stands."""
         return [summarise(user_id=seat.user_id, cycle_id=self.cycle.id, sessions=self.sessions,
@@ -150,8 +162,9 @@ class CycleAttendance:
 def cycles_attendance(cycles: list[Cycle]) -> list[CycleAttendance]:
     """The attendance of each of these cycles, in four queries whatever their number.
 
-    The rows are read on the connection, without the ORM: a page of ten cycles holds thousands of
-    records, and the ORM's per-row work would cost more than the queries.
+    The rows are read on the connection, without the ORM, and fetched all at once: a page of ten
+    cycles holds thousands of records, and the ORM's per-row work, or a fetch per row, would cost
+    more than the queries.
     """
     ids = [cycle.id for cycle in cycles]
     if not ids:
@@ -167,7 +180,7 @@ def _sessions_of(cycle_ids: list[int]) -> dict[int, list[SessionFacts]]:
     for cycle_id, session_id, starts_at, ends_at, status in db.session.connection().execute(
         select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status)
         .where(ClassSession.cycle_id.in_(cycle_ids)).order_by(ClassSession.starts_at, ClassSession.id)
-    ):
+    ).all():
         found[cycle_id].append(SessionFacts(session_id, starts_at, ends_at, status is SessionStatus.CANCELLED))
     return found
 
@@ -177,7 +190,7 @@ def _seats_of(cycle_ids: list[int]) -> dict[int, list[Seat]]:
     for cycle_id, *seat in db.session.connection().execute(
         select(Enrolment.cycle_id, Enrolment.user_id, Enrolment.status, Enrolment.enrolled_at, Enrolment.withdrawn_at)
         .where(Enrolment.cycle_id.in_(cycle_ids))
-    ):
+    ).all():
         found[cycle_id].append(Seat(*seat))
     return found
 
@@ -185,12 +198,17 @@ def _seats_of(cycle_ids: list[int]) -> dict[int, list[Seat]]:
 def _records_of(cycle_ids: list[int]) -> dict[int, dict[int, dict[int, AttendanceStatus]]]:
     """cycle → learner → session → status."""
     found: dict[int, dict[int, dict[int, AttendanceStatus]]] = {cycle_id: {} for cycle_id in cycle_ids}
-    for cycle_id, user_id, session_id, status in db.session.connection().execute(
-        select(ClassSession.cycle_id, Attendance.user_id, Attendance.session_id, Attendance.status)
+    for cycle_id, user_id, session_id, value in db.session.connection().execute(
+        select(ClassSession.cycle_id, Attendance.user_id, Attendance.session_id, type_coerce(Attendance.status, String))
         .join(ClassSession, ClassSession.id == Attendance.session_id).where(ClassSession.cycle_id.in_(cycle_ids))
-    ):
-        found[cycle_id].setdefault(user_id, {})[session_id] = status
+    ).all():
+        found[cycle_id].setdefault(user_id, {})[session_id] = _STATUS[value]
     return found
+
+
+#: the statuses by their stored value: read as text and looked up here, the records of a page of
+#: cycles load in half the time the enum column's own conversion takes
+_STATUS = {status.value: status for status in AttendanceStatus}
 
 
 def learner_cycles(user_id: int, cycle_ids: list[int] | None = None) -> list[Cycle]:

@@ -34,7 +34,7 @@ def report_sheets(report: OrganisationReport) -> list[Sheet]:
     sheets.append(Sheet(_("People"), [
         _("Name"), _("E-mail"), _("Course"), _("Cycle"), _("Status"), _("Sessions attended"),
         _("Sessions counted"), _("Attendance rate (%)"), _("Hours attended"), _("Certificate"), _("Issued"),
-    ], [[p.fact.user_name, p.fact.user_email, p.course.title, p.cycle.title,
+    ], [[p.fact.user_name, p.fact.user_email, p.fact.course_title, p.fact.cycle_title,
          str(ENROLMENT_STATUS_LABELS[p.fact.status]), p.attended, p.counted, p.rate, p.hours,
          p.fact.certificate_code, p.fact.certificate_issued_at.date() if p.fact.certificate_issued_at else None]
         for p in report.people]))

@@ -7,7 +7,7 @@ here starts from the same join of held sessions × expected enrolments, and coun
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
 from lms.auth.models import User
+from lms.catalog.models import Course, CourseCompetenceArea, CourseSdg
 from lms.certificates.models import Certificate
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -144,6 +145,8 @@ class EnrolmentFact:
     status: EnrolmentStatus
     certificate_code: str | None
     certificate_issued_at: datetime | None
+    course_title: str
+    cycle_title: str
 
 
 def enrolments_meeting_between(start: datetime, end: datetime,
@@ -153,8 +156,9 @@ def enrolments_meeting_between(start: datetime, end: datetime,
                          ClassSession.starts_at >= start, ClassSession.starts_at < end)
     query = (
         select(Enrolment.id, User.id, User.name, User.email, User.organisation_id, Cycle.id, Cycle.course_id,
-               Enrolment.status, Certificate.code, Certificate.issued_at)
+               Enrolment.status, Certificate.code, Certificate.issued_at, Course.title, Cycle.title)
         .join(User, User.id == Enrolment.user_id).join(Cycle, Cycle.id == Enrolment.cycle_id)
+        .join(Course, Course.id == Cycle.course_id)
         .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id,
                                      Certificate.cycle_id == Enrolment.cycle_id,
                                      Certificate.revoked_at.is_(None)))
@@ -164,6 +168,30 @@ def enrolments_meeting_between(start: datetime, end: datetime,
     if organisation_id is not None:
         query = query.where(User.organisation_id == organisation_id)
     return [EnrolmentFact(*row) for row in db.session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class CourseTopics:
+    """What a course is about, as the report groups it: competence areas and sustainable development goals."""
+
+    areas: list[str] = field(default_factory=list)
+    sdgs: list[int] = field(default_factory=list)
+
+
+def course_topics(course_ids: set[int]) -> dict[int, CourseTopics]:
+    """course id → its areas and goals, in order (two queries, whatever the number of courses)."""
+    found = {course_id: CourseTopics() for course_id in course_ids}
+    if course_ids:
+        for course_id, area in db.session.execute(
+            select(CourseCompetenceArea.course_id, CourseCompetenceArea.area)
+            .where(CourseCompetenceArea.course_id.in_(course_ids)).order_by(CourseCompetenceArea.area)
+        ).all():
+            found[course_id].areas.append(area)
+        for course_id, goal in db.session.execute(
+            select(CourseSdg.course_id, CourseSdg.sdg).where(CourseSdg.course_id.in_(course_ids)).order_by(CourseSdg.sdg)
+        ).all():
+            found[course_id].sdgs.append(goal)
+    return found
 
 
 def member_counts(organisation_id: int | None = None) -> dict[int, int]:

@@ -11,17 +11,16 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Hashable, Iterable
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import CycleAttendance, at_risk_among, cycles_attendance
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
-from lms.catalog.models import Course
 from lms.core.paging import Page
 from lms.enrollment.models import EnrolmentStatus
 from lms.extensions import db
-from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.catalog.models import Course
+from lms.planning.models import ClassSession, Cycle, CycleStatus, Room, SessionStatus
 from lms.planning.queries import cycle_heading
 from lms.planning.service import local_day_start, local_zone
 from lms.reports import queries
@@ -81,7 +80,7 @@ class Dashboard:
     now: datetime
     week_start: date
     figures: KeyFigures
-    sessions: list[ClassSession]  # the first DASHBOARD_SESSIONS_SHOWN of the week
+    sessions: list[WeekSession]  # the first DASHBOARD_SESSIONS_SHOWN of the week
     page: Page[Cycle]
     running: int  # cycles running now, on this page or not
     cycles: list[CycleLine]  # the cycles of this page
@@ -114,18 +113,35 @@ def _in_week(monday: date):  # type: ignore[no-untyped-def]
                 Cycle.status != CycleStatus.DRAFT)
 
 
-def sessions_in_week(monday: date, limit: int = DASHBOARD_SESSIONS_SHOWN) -> list[ClassSession]:
+@dataclass(frozen=True)
+class WeekSession:
+    """A line of "sessions this week"."""
+
+    cycle_id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    course_title: str
+    cycle_title: str
+    room_name: str | None
+
+
+def sessions_in_week(monday: date, limit: int = DASHBOARD_SESSIONS_SHOWN) -> list[WeekSession]:
     """The first sessions of the local week (Monday to Sunday), cancelled ones too, in order.
 
     The limit is taken in a subquery, so the database joins cycles and rooms to those sessions only.
     """
     first = (select(ClassSession.id).join(Cycle, Cycle.id == ClassSession.cycle_id).where(_in_week(monday))
              .order_by(ClassSession.starts_at, ClassSession.id).limit(limit))
-    return list(db.session.execute(
-        select(ClassSession).where(ClassSession.id.in_(first.scalar_subquery()))
-        .options(*cycle_heading(joinedload(ClassSession.cycle)), joinedload(ClassSession.room))
-        .order_by(ClassSession.starts_at, ClassSession.id)
-    ).scalars())
+    rows = db.session.execute(
+        select(ClassSession.cycle_id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status,
+               Course.title, Cycle.title, Room.name)
+        .join(Cycle, Cycle.id == ClassSession.cycle_id).join(Course, Course.id == Cycle.course_id)
+        .outerjoin(Room, Room.id == ClassSession.room_id)
+        .where(ClassSession.id.in_(first.scalar_subquery())).order_by(ClassSession.starts_at, ClassSession.id)
+    ).all()
+    return [WeekSession(cycle_id, starts_at, ends_at, status is SessionStatus.CANCELLED, course, cycle, room)
+            for cycle_id, starts_at, ends_at, status, course, cycle, room in rows]
 
 
 def sessions_in_week_count(monday: date) -> int:
@@ -190,14 +206,17 @@ def session_tallies(attendance: CycleAttendance, now: datetime) -> list[tuple[da
     """The cycle's held sessions in order, each with the seats held at its start and their records;
     a session at which nobody held a seat is left out. (The organisation report counts the same
     rule in SQL: `queries.enrolment_tallies`.)"""
+    spans = [(seat.user_id, *seat.span) for seat in attendance.seats if seat.span]
     tallies = []
     for session in attendance.sessions:
         if session.cancelled or session.ends_at > now:
             continue
-        seated = [seat.user_id for seat in attendance.seats if seat.held_at(session.starts_at)]
+        starts = session.starts_at
+        seated = [user_id for user_id, start, end in spans if start <= starts and (end is None or starts < end)]
         if not seated:
             continue
-        statuses = [attendance.records.get(user_id, {}).get(session.id) for user_id in seated]
+        records = attendance.records_by_session.get(session.id, {})
+        statuses = [records.get(user_id) for user_id in seated]
         attended = sum(1 for status in statuses if status in ATTENDED)
         minutes = (session.ends_at - session.starts_at).total_seconds() / 60 * attended
         tallies.append((session.starts_at, Tally(len(seated), attended, statuses.count(AttendanceStatus.EXCUSED),
@@ -295,8 +314,6 @@ class Line(Attended):
 @dataclass(frozen=True)
 class PersonLine(Attended):
     fact: EnrolmentFact
-    course: Course
-    cycle: Cycle
     attended: int
     counted: int
     minutes: int
@@ -322,8 +339,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
     facts = queries.enrolments_meeting_between(period.start, period.end, org_id)
     tallies = queries.enrolment_tallies([f.enrolment_id for f in facts], now, period.start, period.end)
     rules = queries.policies(sorted({f.cycle_id for f in facts}))
-    courses = _courses({f.course_id for f in facts})
-    cycles = {c.id: c for c in _load_cycles(sorted({f.cycle_id for f in facts}))}
+    topics = queries.course_topics({f.course_id for f in facts})
     organisations = _organisation_names({f.organisation_id for f in facts})
 
     def roll_up(keys_of: Callable[[EnrolmentFact], Iterable[tuple[Hashable, str]]]) -> list[Line]:
@@ -339,29 +355,17 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
         organisation=organisation, period=period,
         members=sum(queries.member_counts(org_id).values()),
         total=total[0] if total else Line("total", ""),
-        by_course=roll_up(lambda f: [(courses[f.course_id].title, courses[f.course_id].title)]),
-        by_area=roll_up(lambda f: [(area, area) for area in courses[f.course_id].area_names]),
-        by_sdg=roll_up(lambda f: [(goal, f"{goal}. {sdg_name(goal)}") for goal in courses[f.course_id].sdgs]),
+        by_course=roll_up(lambda f: [(f.course_title, f.course_title)]),
+        by_area=roll_up(lambda f: [(area, area) for area in topics[f.course_id].areas]),
+        by_sdg=roll_up(lambda f: [(goal, f"{goal}. {sdg_name(goal)}") for goal in topics[f.course_id].sdgs]),
         by_organisation=roll_up(lambda f: [(organisations.get(f.organisation_id, ""),) * 2]),
-        people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id], courses, cycles)
-                for f in facts],
+        people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id]) for f in facts],
     )
 
 
-def _person(fact: EnrolmentFact, tally: Tally, policy: ExcusedPolicy, courses: dict[int, Course],
-            cycles: dict[int, Cycle]) -> PersonLine:
+def _person(fact: EnrolmentFact, tally: Tally, policy: ExcusedPolicy) -> PersonLine:
     attended, counted = tally.counted(policy)
-    return PersonLine(fact, courses[fact.course_id], cycles[fact.cycle_id], attended, counted, tally.minutes)
-
-
-def _courses(course_ids: set[int]) -> dict[int, Course]:
-    if not course_ids:
-        return {}
-    return {c.id: c for c in db.session.execute(
-        select(Course).where(Course.id.in_(course_ids))
-        .options(load_only(Course.title, Course.slug), selectinload(Course.competence_areas),
-                 selectinload(Course.sdg_links))
-    ).scalars()}
+    return PersonLine(fact, attended, counted, tally.minutes)
 
 
 def _organisation_names(organisation_ids: set[int | None]) -> dict[int | None, str]:

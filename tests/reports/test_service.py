@@ -73,7 +73,7 @@ def test_the_report_of_one_organisation_this_year(center):
     assert areas == {"Föreningsstyrning": 2, "Ekonomi": 1}
     goals = {line.key: (len(line.enrolments), line.attended, line.counted) for line in report.by_sdg}
     assert goals == {16: (3, 6, 7), 17: (2, 6, 7)}
-    people = {(p.fact.user_name, p.cycle.title): (p.attended, p.counted) for p in report.people}
+    people = {(p.fact.user_name, p.fact.cycle_title): (p.attended, p.counted) for p in report.people}
     assert people == {("Lärande 1", "Vintern 2030"): (4, 4), ("Lärande 2", "Vintern 2030"): (2, 3),
                       ("Lärande 5", "Torsdagar"): (0, 0)}
 
