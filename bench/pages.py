@@ -143,6 +143,17 @@ def measure(app, requests: int, only: str | None = None) -> tuple[dict, list[tup
     return things, results
 
 
+def machine_speed() -> float:
+    """Milliseconds for a fixed loop of plain Python (median of 7): on a shared machine the same
+    pages take up to twice as long from one hour to the next, and this says which hour it was."""
+    timings = []
+    for _ in range(7):
+        started = time.perf_counter()
+        sum(i * i for i in range(300_000))
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", required=True)
@@ -154,8 +165,10 @@ def main() -> None:
     app = create_app({"LMS_MODE": "test", "SECRET_KEY": "bench-" * 8, "SQLALCHEMY_DATABASE_URI": args.database,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LMS_BASE_URL": "http://bench",
                       "LMS_PAGE_CACHE_SECONDS": 0})  # server time of a rendering, not of a cache hit
+    reference = machine_speed()
     things, results = measure(app, args.requests, args.only)
-    print(f"{things['attendance_rows']:,} attendance rows; {things['roll_call_learners']} learners in the roll call")
+    print(f"{things['attendance_rows']:,} attendance rows; {things['roll_call_learners']} learners in the roll call; "
+          f"this machine's reference loop: {reference:.1f} ms (before), {machine_speed():.1f} ms (after)")
     print(f"{'page':<32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
     for name, p50, p95, queries, status in results:
         print(f"{name:<32} {p50:8.1f} {p95:8.1f} {queries:8d} {status:7d}")

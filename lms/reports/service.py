@@ -84,22 +84,7 @@ class Dashboard:
     page: Page[Cycle]
     running: int  # cycles running now, on this page or not
     cycles: list[CycleLine]  # the cycles of this page
-    at_risk: list  # (Cycle, LearnerAtRisk) pairs from lms.attendance.queries.at_risk
-
-    def count(self, availability: str) -> int:
-        return self.figures.availability[availability]
-
-    @property
-    def completed(self) -> int:
-        return self.figures.completed
-
-    @property
-    def certificates(self) -> int:
-        return self.figures.certificates
-
-    @property
-    def certificates_by_month(self) -> list[tuple[date, int]]:
-        return self.figures.certificates_by_month
+    at_risk: list  # (Cycle, LearnerAtRisk) pairs from lms.attendance.queries.at_risk_among
 
 
 def week_start(now: datetime) -> date:

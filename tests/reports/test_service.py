@@ -37,7 +37,7 @@ def test_the_dashboard_sorts_cycles_by_their_seats(center):
     assert _line(board, center.b).availability == "free" and _line(board, center.b).free_seats == 1
     assert _line(board, center.c).availability == "full"
     assert _line(board, center.d).availability == "over"
-    assert (board.count("free"), board.count("full"), board.count("waitlisted")) == (1, 1, 1)
+    assert board.figures.availability == {"free": 1, "full": 1, "waitlisted": 1}
 
 
 def test_the_attendance_rate_and_its_trend_follow_the_rule(center):
@@ -52,10 +52,10 @@ def test_completions_certificates_and_learners_at_risk(center):
     board = service.dashboard(NOW)
     d = _line(board, center.d)
     assert (d.completed, d.certificates, d.revoked) == (2, 1, 1)
-    assert (board.completed, board.certificates) == (2, 1)
-    december = dict(board.certificates_by_month)[date(2029, 12, 1)]
+    assert (board.figures.completed, board.figures.certificates) == (2, 1)
+    december = dict(board.figures.certificates_by_month)[date(2029, 12, 1)]
     assert december == 1  # the revoked one is not counted
-    assert len(board.certificates_by_month) == 12
+    assert len(board.figures.certificates_by_month) == 12
     at_risk = {row.user.name for _cycle, row in board.at_risk}
     assert at_risk == {"Lärande 2", "Lärande 3"}
 
