@@ -131,7 +131,7 @@ class Seat:
 class CycleAttendance:
     """A cycle's sessions in order, its enrolments and its records, as plain values.
 
-    A page of ten cycles (the coordinator's dashboard) loads these in three queries and rolls them
+    A page of ten cycles (the coordinator's dashboard) loads these in four queries and rolls them
     up in Python: the grouped queries that `at_risk` and the reports run across many cycles each
     join every record to its enrolment, which costs more than the page's whole roll-up.
     """

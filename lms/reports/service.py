@@ -1,7 +1,9 @@
 """The coordinator's dashboard and the organisations' competence report, as plain values.
 
-Everything is computed from a fixed number of grouped queries (lms/reports/queries.py) and rolled
-up here; nothing is stored. Rates follow each cycle's policy for excused absences.
+Everything is computed from a fixed number of queries and rolled up here; nothing is stored. The
+organisation report counts in grouped queries (lms/reports/queries.py); the dashboard's page of
+cycles reads their sessions, seats and records as rows (lms.attendance.queries.cycles_attendance).
+Rates follow each cycle's policy for excused absences.
 """
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import CycleAttendance, at_risk_among, cycles_attendance
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
+from lms.catalog.models import Course
 from lms.core.paging import Page
 from lms.enrollment.models import EnrolmentStatus
 from lms.extensions import db
-from lms.catalog.models import Course
 from lms.planning.models import ClassSession, Cycle, CycleStatus, Room, SessionStatus
 from lms.planning.queries import cycle_heading
 from lms.planning.service import local_day_start, local_zone
