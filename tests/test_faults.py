@@ -129,7 +129,8 @@ def waiting_on_a_lock(database_url: str) -> bool:
     try:
         with engine.connect() as connection:
             return bool(connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND backend_type = 'client backend'"
             )).scalar_one())
     finally:
         engine.dispose()
@@ -276,11 +277,13 @@ class Database:
                     for recipient, key, attempts in rows]
 
     def uncommitted_writes(self) -> str:
-        """The latest statement of a transaction that has written rows not committed yet, or ""."""
+        """The latest statement of a client's transaction that has written rows not committed yet,
+        or "" (autovacuum's ANALYZE also holds a transaction id, and is not ours to see)."""
         with self.engine.connect() as connection:
             return connection.execute(text(
                 "SELECT coalesce(max(query), '') FROM pg_stat_activity "
-                "WHERE datname = current_database() AND backend_xid IS NOT NULL")).scalar_one()
+                "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+                "AND backend_type = 'client backend'")).scalar_one()
 
     def leader_lock_free(self) -> bool:
         """The dead scheduler's session, and with it its advisory lock, is gone (a file lock goes at once)."""
