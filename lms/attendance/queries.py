@@ -14,11 +14,13 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import joinedload, lazyload
 
-from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
+from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus, ExcusedPolicy
 from lms.attendance.rules import (
     AttendanceSummary, SessionFacts, Standing, counted_sessions, summarise, summarise_counts,
 )
-from lms.attendance.service import HOLDING, excused_policy, left_at, session_facts, summary_for
+from lms.attendance.service import (
+    HOLDING, excused_policies, excused_policy, left_at, session_facts, sessions_facts_of, summary_for,
+)
 from lms.auth.models import User
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -169,20 +171,10 @@ def cycles_attendance(cycles: list[Cycle]) -> list[CycleAttendance]:
     ids = [cycle.id for cycle in cycles]
     if not ids:
         return []
-    sessions, seats, records = _sessions_of(ids), _seats_of(ids), _records_of(ids)
-    policies = _policies(ids)
+    sessions, seats, records = sessions_facts_of(ids), _seats_of(ids), _records_of(ids)
+    policies = excused_policies(ids)
     return [CycleAttendance(cycle, sessions[cycle.id], seats[cycle.id], records[cycle.id], policies[cycle.id])
             for cycle in cycles]
-
-
-def _sessions_of(cycle_ids: list[int]) -> dict[int, list[SessionFacts]]:
-    found: dict[int, list[SessionFacts]] = {cycle_id: [] for cycle_id in cycle_ids}
-    for cycle_id, session_id, starts_at, ends_at, status in db.session.connection().execute(
-        select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status)
-        .where(ClassSession.cycle_id.in_(cycle_ids)).order_by(ClassSession.starts_at, ClassSession.id)
-    ).all():
-        found[cycle_id].append(SessionFacts(session_id, starts_at, ends_at, status is SessionStatus.CANCELLED))
-    return found
 
 
 def _seats_of(cycle_ids: list[int]) -> dict[int, list[Seat]]:
@@ -269,7 +261,7 @@ def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, LearnerAtRi
     if not running:
         return []
     counts = _record_counts(list(running), now)
-    policies = _policies(list(running))
+    policies = excused_policies(list(running))
     summaries = []
     for cycle_id, user_id, total, ended in db.session.execute(_seats_with_sessions(list(running), now)).all():
         attended, excused, early = counts.get((cycle_id, user_id), (0, 0, 0))
@@ -335,13 +327,6 @@ def _users(user_ids: list[int]) -> dict[int, User]:
     return {user.id: user for user in db.session.execute(
         select(User).where(User.id.in_(user_ids)).options(joinedload(User.organisation), lazyload(User.role_grants))
     ).scalars()}
-
-
-def _policies(cycle_ids: list[int]) -> dict[int, ExcusedPolicy]:
-    chosen = dict(db.session.execute(
-        select(AttendanceRule.cycle_id, AttendanceRule.excused_policy).where(AttendanceRule.cycle_id.in_(cycle_ids))
-    ).all())
-    return {cycle_id: chosen.get(cycle_id, ExcusedPolicy.NOT_COUNTED) for cycle_id in cycle_ids}
 
 
 def session_history(session_id: int):  # type: ignore[no-untyped-def]

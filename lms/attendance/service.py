@@ -261,6 +261,14 @@ def excused_policy(cycle_id: int) -> ExcusedPolicy:
     return rule.excused_policy if rule else ExcusedPolicy.NOT_COUNTED
 
 
+def excused_policies(cycle_ids: list[int]) -> dict[int, ExcusedPolicy]:
+    """Each cycle's excused-absence policy (the default where the cycle has no rule), in one query."""
+    chosen = dict(db.session.execute(
+        select(AttendanceRule.cycle_id, AttendanceRule.excused_policy).where(AttendanceRule.cycle_id.in_(cycle_ids))
+    ).all()) if cycle_ids else {}
+    return {cycle_id: chosen.get(cycle_id, ExcusedPolicy.NOT_COUNTED) for cycle_id in cycle_ids}
+
+
 def set_excused_policy(cycle: Cycle, policy: ExcusedPolicy, *, actor_id: int, now: datetime) -> None:
     rule = db.session.get(AttendanceRule, cycle.id)
     old = rule.excused_policy if rule else ExcusedPolicy.NOT_COUNTED
@@ -273,12 +281,18 @@ def set_excused_policy(cycle: Cycle, policy: ExcusedPolicy, *, actor_id: int, no
 
 
 def session_facts(cycle_id: int) -> list[SessionFacts]:
-    rows = db.session.execute(
-        select(ClassSession.id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status)
-        .where(ClassSession.cycle_id == cycle_id).order_by(ClassSession.starts_at)
-    ).all()
-    return [SessionFacts(id, starts, ends, status is SessionStatus.CANCELLED)
-            for id, starts, ends, status in rows]
+    return sessions_facts_of([cycle_id])[cycle_id]
+
+
+def sessions_facts_of(cycle_ids: list[int]) -> dict[int, list[SessionFacts]]:
+    """Each cycle's sessions in order, as plain values (one query, read on the connection)."""
+    found: dict[int, list[SessionFacts]] = {cycle_id: [] for cycle_id in cycle_ids}
+    for cycle_id, session_id, starts_at, ends_at, status in db.session.connection().execute(
+        select(ClassSession.cycle_id, ClassSession.id, ClassSession.starts_at, ClassSession.ends_at, ClassSession.status)
+        .where(ClassSession.cycle_id.in_(cycle_ids)).order_by(ClassSession.starts_at, ClassSession.id)
+    ).all():
+        found[cycle_id].append(SessionFacts(session_id, starts_at, ends_at, status is SessionStatus.CANCELLED))
+    return found
 
 
 def left_at(enrolment: Enrolment) -> datetime | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from lms.attendance.models import ATTENDED, Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
+from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus, ExcusedPolicy
 from lms.auth.models import User
 from lms.catalog.models import Course, CourseCompetenceArea, CourseSdg
 from lms.certificates.models import Certificate
@@ -120,15 +120,6 @@ def enrolment_tallies(enrolment_ids: list[int], now: datetime, start: datetime |
 def _chunks(ids: list[int], size: int = 500):  # type: ignore[no-untyped-def]
     for index in range(0, len(ids), size):
         yield ids[index:index + size]
-
-
-def policies(cycle_ids: list[int]) -> dict[int, ExcusedPolicy]:
-    """Each cycle's excused-absence policy (the default where the cycle has no rule)."""
-    rows = dict(db.session.execute(
-        select(AttendanceRule.cycle_id, AttendanceRule.excused_policy)
-        .where(AttendanceRule.cycle_id.in_(cycle_ids))
-    ).all()) if cycle_ids else {}
-    return {cycle_id: rows.get(cycle_id, ExcusedPolicy.NOT_COUNTED) for cycle_id in cycle_ids}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 
 from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import CycleAttendance, at_risk_among, cycles_attendance
+from lms.attendance.service import excused_policies
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course
@@ -325,7 +326,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
     org_id = organisation.id if organisation else None
     facts = queries.enrolments_meeting_between(period.start, period.end, org_id)
     tallies = queries.enrolment_tallies([f.enrolment_id for f in facts], now, period.start, period.end)
-    rules = queries.policies(sorted({f.cycle_id for f in facts}))
+    rules = excused_policies(sorted({f.cycle_id for f in facts}))
     topics = queries.course_topics({f.course_id for f in facts})
     organisations = _organisation_names({f.organisation_id for f in facts})
 
