@@ -28,6 +28,7 @@ class Page:
     path: str
     method: str = "GET"
     data: dict | None = None
+    before_each: Callable[[], None] | None = None  # run before each request, outside the timing
 
 
 class QueryCounter:
@@ -87,7 +88,7 @@ def people_and_things(now: datetime) -> dict:
                                                   "coordinator": emails[coordinator_id], "contact": emails[contact_id]},
             "learner_id": learner_id, "organisation": db.session.get(User, contact_id).organisation_id,
             "attendance_rows": db.session.execute(select(func.count(Attendance.id))).scalar_one(),
-            "roll_call_learners": cycle.seats_taken}
+            "roll_call_learners": cycle.seats_taken, **_dashboard_changes(now)}
 
 
 def pages(things: dict) -> list[Page]:  # the roll call has `learners_in_roll_call` learners
@@ -104,6 +105,8 @@ def pages(things: dict) -> list[Page]:  # the roll call has `learners_in_roll_ca
              "POST", {}),
         Page("attendance matrix", "coordinator", f"/attendance/cycles/{things['cycle']}"),
         Page("coordinator dashboard", "coordinator", "/reports"),
+        Page("coordinator dashboard, 1 changed", "coordinator", "/reports", before_each=things["change_a_dashboard_cycle"]),
+        Page("coordinator dashboard, none kept", "coordinator", "/reports", before_each=things["forget_dashboard_roll_ups"]),
         Page("organisation report", "contact", f"/reports/organisation?organisation={things['organisation']}"),
         Page("calendar feed", "anonymous", f"/calendar/{things['feed']}.ics"),
         Page("verification page", "anonymous", f"/verify/{things['certificate']}"),
@@ -133,6 +136,8 @@ def measure(app, requests: int, only: str | None = None) -> tuple[dict, list[tup
         status = call().status_code  # warm up; also checks the page works
         timings, queries = [], 0
         for _ in range(requests):
+            if page.before_each:
+                page.before_each()
             with QueryCounter(engine) as counter:
                 started = time.perf_counter()
                 call()
@@ -141,6 +146,35 @@ def measure(app, requests: int, only: str | None = None) -> tuple[dict, list[tup
         p95 = statistics.quantiles(timings, n=20)[18] if len(timings) >= 20 else max(timings)
         results.append((page.name, statistics.median(timings), p95, queries, status))
     return things, results
+
+
+def _dashboard_changes(now: datetime) -> dict[str, Callable[[], None]]:
+    """Ways to make the coordinator dashboard roll cycles up again: a change in one of its cycles, as
+    a roll call makes (the database moves that cycle's version), or a process that kept nothing."""
+    from itertools import cycle as in_turn
+
+    from flask import current_app
+    from sqlalchemy import update
+
+    from lms.extensions import db
+    from lms.planning.models import Cycle
+    from lms.reports import queries, service
+    from lms.reports.roll_ups import RollUps
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    shown = queries.dashboard_cycles(now - service.DASHBOARD_LOOKBACK, 1, service.DASHBOARD_CYCLES_PER_PAGE)[0]
+    next_one = in_turn(shown)
+
+    def change_a_dashboard_cycle() -> None:
+        with app.app_context():
+            db.session.execute(update(Cycle).where(Cycle.id == next(next_one))
+                               .values(attendance_version=Cycle.attendance_version + 1))
+            db.session.commit()
+
+    def forget_dashboard_roll_ups() -> None:
+        app.extensions["dashboard_roll_ups"] = RollUps(app.config["LMS_DASHBOARD_ROLL_UPS"])
+
+    return {"change_a_dashboard_cycle": change_a_dashboard_cycle, "forget_dashboard_roll_ups": forget_dashboard_roll_ups}
 
 
 def machine_speed() -> float:
@@ -169,9 +203,9 @@ def main() -> None:
     things, results = measure(app, args.requests, args.only)
     print(f"{things['attendance_rows']:,} attendance rows; {things['roll_call_learners']} learners in the roll call; "
           f"this machine's reference loop: {reference:.1f} ms (before), {machine_speed():.1f} ms (after)")
-    print(f"{'page':<32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
+    print(f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
     for name, p50, p95, queries, status in results:
-        print(f"{name:<32} {p50:8.1f} {p95:8.1f} {queries:8d} {status:7d}")
+        print(f"{name:<34} {p50:8.1f} {p95:8.1f} {queries:8d} {status:7d}")
 
 
 if __name__ == "__main__":

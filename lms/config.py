@@ -60,6 +60,7 @@ class Defaults:
     LMS_LOGIN_SESSION_HOURS = 12
     LMS_PAGE_CACHE_SECONDS = 15  # the catalogue and a learner's dashboard; 0: off (lms/core/page_cache.py)
     LMS_DASHBOARD_FIGURES_SECONDS = 60  # the coordinator dashboard's center-wide key figures; 0: always afresh
+    LMS_DASHBOARD_ROLL_UPS = 500  # cycles whose dashboard roll-up a process keeps until they change; 0: none
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
     LMS_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"

@@ -1,4 +1,5 @@
 """Every model, imported in one place so that Alembic and the tests see the whole schema."""
+from lms.attendance import versions
 from lms.attendance.models import Attendance, AttendanceRule, AttendanceWarning
 from lms.api.models import ApiToken, ApiTokenScope
 from lms.audit.models import AuditEvent
@@ -41,3 +42,5 @@ __all__ = [
     "ErasureRequest", "FeedbackMessage",
     "AccountRequest", "AccountRequestStatus",
 ]
+
+versions.watch(Attendance.metadata)

@@ -270,18 +270,10 @@ def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, LearnerAtRi
                                    sessions=total, held=ended + early, attended=attended, excused=excused)
         if summary.at_risk:
             summaries.append(summary)
-    return _with_learners(running, summaries)
+    return with_learners(running, summaries)
 
 
-def at_risk_among(attendances: list[CycleAttendance], now: datetime) -> list[tuple[Cycle, LearnerAtRisk]]:
-    """`at_risk` for cycles whose attendance is already loaded (`cycles_attendance`)."""
-    running = {a.cycle.id: a.cycle for a in attendances if a.cycle.status is CycleStatus.PUBLISHED}
-    summaries = [summary for a in attendances if a.cycle.id in running
-                 for summary in a.seat_summaries(now) if summary.at_risk]
-    return _with_learners(running, summaries)
-
-
-def _with_learners(running: dict[int, Cycle], summaries: list[AttendanceSummary]) -> list[tuple[Cycle, LearnerAtRisk]]:
+def with_learners(running: dict[int, Cycle], summaries: list[AttendanceSummary]) -> list[tuple[Cycle, LearnerAtRisk]]:
     """The learners at risk, past reach first, then by cycle and name."""
     users = _users([summary.user_id for summary in summaries])
     found = [(running[s.cycle_id], LearnerAtRisk(users[s.user_id], s)) for s in summaries]

@@ -49,7 +49,7 @@ def checkin_settings() -> CheckinSettings:
 def load_session(session_id: int) -> ClassSession:
     session = db.session.execute(
         db.select(ClassSession).where(ClassSession.id == session_id)
-        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course), joinedload(ClassSession.room))
+        .options(*cycle_heading(joinedload(ClassSession.cycle)), joinedload(ClassSession.room))
     ).scalar_one_or_none()
     if session is None:
         abort(404)
@@ -96,7 +96,8 @@ def session_page(session_id: int):
     history = [e for e in queries.session_history(session.id) if e.details.get("user_id") in names]
     return render_template(
         "attendance/session.html", session=session, roster=roster, records=records,
-        editable=scope is None, paper=paper, statuses=list(AttendanceStatus), names=names,
+        editable=scope is None, paper=paper, names=names,
+        choices=[(status, str(STATUS_LABELS[status])) for status in AttendanceStatus],  # translated once, not per row
         history=history[:50], form=ActionForm(), now=_now(),
         window=service.window_state(session, _now(), checkin_settings()),
     )

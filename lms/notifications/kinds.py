@@ -25,6 +25,7 @@ class Kind(str, enum.Enum):
     COURSE_OPENED = "course_opened"
     BOARD_REPLY = "board_reply"
     BOARD_REPORT = "board_report"
+    ACCOUNT_REQUEST = "account_request"
 
 
 #: kinds a person may stop by e-mail (preferences, or the unsubscribe link in the message)
@@ -49,6 +50,7 @@ KIND_LABELS = {
     Kind.COURSE_OPENED: _l("A course you asked for opened"),
     Kind.BOARD_REPLY: _l("Reply on the board"),
     Kind.BOARD_REPORT: _l("Board post reported"),
+    Kind.ACCOUNT_REQUEST: _l("Account request"),
 }
 
 

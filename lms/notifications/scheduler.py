@@ -88,6 +88,12 @@ def _essay_notices(now: datetime) -> Any:
     return queue_essay_notices(now)
 
 
+def _account_request_notices(now: datetime) -> Any:
+    from lms.signup.notices import queue_account_request_notices
+
+    return queue_account_request_notices(now)
+
+
 def _certificate_sweep(now: datetime) -> Any:
     from lms.certificates.service import sweep
 
@@ -129,6 +135,7 @@ JOBS: list[Job] = [
     Job("reminder-sweep", _reminders, "interval", {"minutes": 1}),
     Job("change-notices", _change_notices, "interval", {"minutes": 1}),
     Job("enrolment-notices", _enrolment_notices, "interval", {"minutes": 1}),
+    Job("account-request-notices", _account_request_notices, "interval", {"minutes": 1}),
     Job("attendance-warnings", _attendance_warnings, "interval", {"minutes": 5}),
     Job("certificate-sweep", _certificate_sweep, "interval", {"minutes": 15}),
     Job("essay-notices", _essay_notices, "interval", {"minutes": 10}),

@@ -98,6 +98,9 @@ class Cycle(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: moved by the database whenever the cycle's sessions, seats, records or excused-absence rule
+    #: change (lms/attendance/versions.py); the dashboard keeps a cycle's roll-up until it moves
+    attendance_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     course: Mapped[Course] = relationship()
     room: Mapped[Room | None] = relationship()

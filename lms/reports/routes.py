@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.reports import charts, service, transcript as transcripts
 from lms.reports.exports import report_sheets
 from lms.reports.forms import PeriodForm
+from lms.reports.roll_ups import RollUps
 
 bp = Blueprint("reports", __name__)
 
@@ -68,8 +69,16 @@ def _chart_helpers() -> dict:
 @role_required(Role.COORDINATOR)
 def dashboard():
     now = _now()
-    board = service.dashboard(now, page=request.args.get("page", 1, type=int), figures=_key_figures(now))
+    board = service.dashboard(now, page=request.args.get("page", 1, type=int), figures=_key_figures(now),
+                              kept=current_app.extensions["dashboard_roll_ups"])
     return render_template("reports/dashboard.html", board=board, charts=charts)
+
+
+@bp.record_once
+def _keep_roll_ups(state) -> None:  # type: ignore[no-untyped-def]
+    """Each web process keeps the roll-ups of the cycles its coordinators page through, each until
+    the cycle changes (lms/reports/roll_ups.py)."""
+    state.app.extensions["dashboard_roll_ups"] = RollUps(state.app.config["LMS_DASHBOARD_ROLL_UPS"])
 
 
 def _key_figures(now):  # type: ignore[no-untyped-def]

@@ -1,9 +1,9 @@
 """The coordinator's dashboard and the organisations' competence report, as plain values.
 
-Everything is computed from a fixed number of queries and rolled up here; nothing is stored. The
-organisation report counts in grouped queries (lms/reports/queries.py); the dashboard's page of
-cycles reads their sessions, seats and records as rows (lms.attendance.queries.cycles_attendance).
-Rates follow each cycle's policy for excused absences.
+Everything is computed from a fixed number of queries; nothing is stored. The organisation report
+counts in grouped queries (lms/reports/queries.py); the dashboard rolls each cycle of its page up
+from its sessions, seats and records (lms/reports/roll_ups.py), and a web process may keep those
+roll-ups until the cycle changes. Rates follow each cycle's policy for excused absences.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Callable, Hashable, Iterable
 
 from sqlalchemy import and_, func, select
 
-from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
-from lms.attendance.queries import CycleAttendance, at_risk_among, cycles_attendance
+from lms.attendance.models import ExcusedPolicy
+from lms.attendance.queries import with_learners
 from lms.attendance.service import excused_policies
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
@@ -28,6 +28,7 @@ from lms.planning.queries import cycle_heading
 from lms.planning.service import local_day_start, local_zone
 from lms.reports import queries
 from lms.reports.queries import EnrolmentFact, Tally
+from lms.reports.roll_ups import CycleRollUp, RollUps, roll_ups_of
 
 #: finished cycles stay on the dashboard this long after they last met
 DASHBOARD_LOOKBACK = timedelta(days=180)
@@ -87,7 +88,7 @@ class Dashboard:
     page: Page[Cycle]
     running: int  # cycles running now, on this page or not
     cycles: list[CycleLine]  # the cycles of this page
-    at_risk: list  # (Cycle, LearnerAtRisk) pairs from lms.attendance.queries.at_risk_among
+    at_risk: list  # (Cycle, LearnerAtRisk) pairs from lms.attendance.queries.with_learners
 
 
 def week_start(now: datetime) -> date:
@@ -147,17 +148,21 @@ def key_figures(now: datetime) -> KeyFigures:
                       certificates=certificates, certificates_by_month=certificates_by_month(now))
 
 
-def dashboard(now: datetime, page: int = 1, figures: KeyFigures | None = None) -> Dashboard:
+def dashboard(now: datetime, page: int = 1, figures: KeyFigures | None = None,
+              kept: RollUps | None = None) -> Dashboard:
     """What a coordinator looks at on Monday morning: apart from the key figures (which the caller
-    may keep for a while), the work is bounded by one page of cycles, however many there are."""
+    may keep for a while), the work is bounded by one page of cycles, however many there are.
+    The caller may also keep each cycle's roll-up until it changes (lms/reports/roll_ups.py)."""
     monday = week_start(now)
     page = max(page, 1)
     cycle_ids, running, more = queries.dashboard_cycles(now - DASHBOARD_LOOKBACK, page, DASHBOARD_CYCLES_PER_PAGE)
     cycles = _load_cycles(cycle_ids)
-    attendances = cycles_attendance(cycles)
+    rolled_up = roll_ups_of(cycles, now, kept)
     return Dashboard(now=now, week_start=monday, figures=figures or key_figures(now),
-                     sessions=sessions_in_week(monday), page=Page(cycles, page, DASHBOARD_CYCLES_PER_PAGE, has_more=more), running=running,
-                     cycles=cycle_lines(attendances, now), at_risk=at_risk_among(attendances, now))
+                     sessions=sessions_in_week(monday), page=Page(cycles, page, DASHBOARD_CYCLES_PER_PAGE, has_more=more),
+                     running=running, cycles=cycle_lines(cycles, rolled_up),
+                     at_risk=with_learners({c.id: c for c in cycles},
+                                           [s for roll_up in rolled_up for s in roll_up.at_risk]))
 
 
 def _load_cycles(cycle_ids: list[int]) -> list[Cycle]:
@@ -170,46 +175,21 @@ def _load_cycles(cycle_ids: list[int]) -> list[Cycle]:
     return sorted(cycles, key=lambda c: order[c.id])
 
 
-def cycle_lines(attendances: list[CycleAttendance], now: datetime) -> list[CycleLine]:
-    certificates = queries.certificate_counts([a.cycle.id for a in attendances])
-    return [_cycle_line(a, certificates[a.cycle.id], now) for a in attendances]
+def cycle_lines(cycles: list[Cycle], rolled_up: list[CycleRollUp]) -> list[CycleLine]:
+    certificates = queries.certificate_counts([cycle.id for cycle in cycles])
+    return [_cycle_line(cycle, roll_up, certificates[cycle.id]) for cycle, roll_up in zip(cycles, rolled_up)]
 
 
-def _cycle_line(attendance: CycleAttendance, certificates: tuple[int, int], now: datetime) -> CycleLine:
-    cycle, policy = attendance.cycle, attendance.policy
-    statuses = Counter(seat.status for seat in attendance.seats)
-    tallies = session_tallies(attendance, now)
-    attended, counted = sum((tally for _, tally in tallies), Tally()).counted(policy)
-    has_session_ahead = any(not s.cancelled and s.ends_at > now for s in attendance.sessions)
+def _cycle_line(cycle: Cycle, roll_up: CycleRollUp, certificates: tuple[int, int]) -> CycleLine:
+    policy, seats = roll_up.policy, roll_up.seats
+    attended, counted = sum((tally for _, tally in roll_up.tallies), Tally()).counted(policy)
     return CycleLine(
-        cycle=cycle, seats_taken=cycle.seats_taken, waitlisted=statuses[EnrolmentStatus.WAITLISTED],
-        pending=statuses[EnrolmentStatus.PENDING], availability=_availability(cycle, statuses, has_session_ahead),
+        cycle=cycle, seats_taken=cycle.seats_taken, waitlisted=seats[EnrolmentStatus.WAITLISTED],
+        pending=seats[EnrolmentStatus.PENDING], availability=_availability(cycle, seats, roll_up.has_session_ahead),
         attended=attended, counted=counted,
-        trend=[(starts_at, percent(*tally.counted(policy))) for starts_at, tally in tallies],
-        completed=statuses[EnrolmentStatus.COMPLETED], certificates=certificates[0], revoked=certificates[1],
+        trend=[(starts_at, percent(*tally.counted(policy))) for starts_at, tally in roll_up.tallies],
+        completed=seats[EnrolmentStatus.COMPLETED], certificates=certificates[0], revoked=certificates[1],
     )
-
-
-def session_tallies(attendance: CycleAttendance, now: datetime) -> list[tuple[datetime, Tally]]:
-    """The cycle's held sessions in order, each with the seats held at its start and their records;
-    a session at which nobody held a seat is left out. (The organisation report counts the same
-    rule in SQL: `queries.enrolment_tallies`.)"""
-    spans = [(seat.user_id, *seat.span) for seat in attendance.seats if seat.span]
-    tallies = []
-    for session in attendance.sessions:
-        if session.cancelled or session.ends_at > now:
-            continue
-        starts = session.starts_at
-        seated = [user_id for user_id, start, end in spans if start <= starts and (end is None or starts < end)]
-        if not seated:
-            continue
-        records = attendance.records_by_session.get(session.id, {})
-        statuses = [records.get(user_id) for user_id in seated]
-        attended = sum(1 for status in statuses if status in ATTENDED)
-        minutes = (session.ends_at - session.starts_at).total_seconds() / 60 * attended
-        tallies.append((session.starts_at, Tally(len(seated), attended, statuses.count(AttendanceStatus.EXCUSED),
-                                                 round(minutes))))
-    return tallies
 
 
 def _availability(cycle: Cycle, statuses: Counter, has_session_ahead: bool) -> str:

@@ -1,5 +1,5 @@
 """The learners-at-risk list counts records in SQL (`at_risk`) or rolls up loaded records in Python
-(`at_risk_among`, the dashboard's page of cycles); both must agree with the rule applied to each
+(`lms.reports.roll_ups.roll_up`, the dashboard's page of cycles); both must agree with the rule applied to each
 learner's own records (lms.attendance.service.attendance_summary) in every situation."""
 import random
 from datetime import date
@@ -10,6 +10,7 @@ from lms.attendance import queries, service
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.extensions import db
 from lms.planning.service import cancel_session
+from lms.reports.roll_ups import roll_up
 from tests.attendance.conftest import BEFORE, enrol_at, minutes
 from tests.factories import make_cycle, make_user
 
@@ -42,8 +43,7 @@ def test_the_list_agrees_with_each_learners_own_summary(app, seed, policy):
         expected = {learner.id: service.attendance_summary(learner.id, cycle.id, now) for learner in learners}
         found = {row.user.id: row.summary for _cycle, row in queries.at_risk([cycle], now)}
         assert found == {user_id: summary for user_id, summary in expected.items() if summary.at_risk}
-        rolled_up = queries.at_risk_among(queries.cycles_attendance([cycle]), now)
-        assert {row.user.id: row.summary for _cycle, row in rolled_up} == found
+        assert {summary.user_id: summary for summary in _rolled_up_at_risk(cycle, now)} == found
         listed += len(found)
     assert 0 < listed < 3 * len(learners), "the situations hold learners at risk and learners who are not"
 
@@ -62,8 +62,12 @@ def test_only_running_cycles_and_seats_still_held_count(app):
     db.session.commit()
     now = cycle.sessions[1].ends_at
     assert [row.user.name for _cycle, row in queries.at_risk([cycle], now)] == ["Borta Ofta"]
-    assert [row.user.name for _cycle, row in queries.at_risk_among(queries.cycles_attendance([cycle]), now)] == [
-        "Borta Ofta"]
+    assert [summary.user_id for summary in _rolled_up_at_risk(cycle, now)] == [absent.id]
     draft = make_cycle(first_date=date(2030, 1, 8), sessions=4, published=False, now=BEFORE)
     assert queries.at_risk([draft], now) == []
-    assert queries.at_risk_among(queries.cycles_attendance([draft]), now) == []
+    assert _rolled_up_at_risk(draft, now) == []
+
+
+def _rolled_up_at_risk(cycle, now):
+    (attendance,) = queries.cycles_attendance([cycle])
+    return roll_up(attendance, now).at_risk

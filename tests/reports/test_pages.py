@@ -202,3 +202,16 @@ def test_each_cycles_trend_is_described_session_by_session_in_the_readers_langua
     db.session.commit()
     swedish = coordinator_client.get("/reports").get_data(as_text=True)
     assert "8 jan.: 100 %, 15 jan.: 33 %, 22 jan.: 50 %, 29 jan.: 67 %" in swedish
+
+
+def test_a_roll_call_shows_on_the_next_visit_though_each_cycles_roll_up_is_kept(app, coordinator_client, center):
+    """L2 was absent on 15 January (1 of 3 came); marked excused, the session counts 1 of 2."""
+    assert "15 Jan: 33 %" in coordinator_client.get("/reports").get_data(as_text=True)
+    assert len(app.extensions["dashboard_roll_ups"]) == 4
+    second = sorted(center.a.sessions, key=lambda s: s.starts_at)[1]
+    learner = center.learners[2]
+    response = coordinator_client.post(f"/attendance/sessions/{second.id}/learners/{learner.id}",
+                                       data={"status": "excused"})
+    assert response.status_code == 302
+    page = coordinator_client.get("/reports").get_data(as_text=True)
+    assert "15 Jan: 50 %" in page and "15 Jan: 33 %" not in page
