@@ -53,6 +53,14 @@ def _chart_helpers() -> dict:
     def month_bars(months):  # type: ignore[no-untyped-def]
         return [charts.Bar(format_date(month, "MMM"), number, str(number)) for month, number in months]
 
+    labels: dict = {}
+
+    def enrolment_status(status) -> str:  # type: ignore[no-untyped-def]
+        """Translated once per page, not once per person of the report."""
+        if status not in labels:
+            labels[status] = str(ENROLMENT_STATUS_LABELS[status])
+        return labels[status]
+
     def trend_text(trend) -> str:  # type: ignore[no-untyped-def]
         """Each point as "d MMM: rate", with the month names and the zone looked up once: a page
         has hundreds of points."""
@@ -62,7 +70,7 @@ def _chart_helpers() -> dict:
                          for day, rate in ((when.astimezone(zone).date(), rate) for when, rate in trend))
 
     return dict(cycle_bars=cycle_bars, lines_to_bars=lines_to_bars, month_bars=month_bars,
-                trend_text=trend_text, enrolment_status=lambda status: str(ENROLMENT_STATUS_LABELS[status]))
+                trend_text=trend_text, enrolment_status=enrolment_status)
 
 
 @bp.get("/reports")

@@ -309,6 +309,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
     rules = excused_policies(sorted({f.cycle_id for f in facts}))
     topics = queries.course_topics({f.course_id for f in facts})
     organisations = _organisation_names({f.organisation_id for f in facts})
+    goals = {goal: f"{goal}. {sdg_name(goal)}" for topic in topics.values() for goal in topic.sdgs}
 
     def roll_up(keys_of: Callable[[EnrolmentFact], Iterable[tuple[Hashable, str]]]) -> list[Line]:
         lines: dict[Hashable, Line] = {}
@@ -325,7 +326,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
         total=total[0] if total else Line("total", ""),
         by_course=roll_up(lambda f: [(f.course_title, f.course_title)]),
         by_area=roll_up(lambda f: [(area, area) for area in topics[f.course_id].areas]),
-        by_sdg=roll_up(lambda f: [(goal, f"{goal}. {sdg_name(goal)}") for goal in topics[f.course_id].sdgs]),
+        by_sdg=roll_up(lambda f: [(goal, goals[goal]) for goal in topics[f.course_id].sdgs]),
         by_organisation=roll_up(lambda f: [(organisations.get(f.organisation_id, ""),) * 2]),
         people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id]) for f in facts],
     )
