@@ -34,7 +34,7 @@ def scheduler_command(once: bool) -> None:
         if not wait_for_leadership(lock, threading.Event(), waiting):
             return
         click.echo(f"Scheduler running: {', '.join(job.id for job in JOBS)}")
-        build_scheduler(app, BlockingScheduler).start()
+        build_scheduler(app, BlockingScheduler, lock=lock).start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
     finally:

@@ -24,6 +24,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from lms.db_types import utcnow
@@ -146,8 +147,14 @@ JOBS: list[Job] = [
 ]
 
 
-def run_job(app: Flask, job: Job, now: datetime | None = None) -> Any:
-    """Run one tick in its own app context and transaction; a failure is logged, not raised."""
+def run_job(app: Flask, job: Job, now: datetime | None = None, lock: LeaderLock | None = None) -> Any:
+    """Run one tick in its own app context and transaction; a failure is logged, not raised.
+
+    With the scheduler's `lock`, the tick runs only while this process still leads.
+    """
+    if lock is not None and not lock.still_held():
+        app.logger.warning("scheduler: job %s skipped, another scheduler leads", job.id)
+        return None
     with app.app_context():
         try:
             result = job.run(now or utcnow())
@@ -161,11 +168,12 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> Any:
             db.session.remove()
 
 
-def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler,
+                    lock: LeaderLock | None = None) -> BaseScheduler:
     scheduler = scheduler_class(timezone=ZoneInfo(app.config["LMS_TIMEZONE"]), job_defaults=JOB_DEFAULTS)
     every = job_intervals(app.config.get("LMS_SCHEDULER_INTERVALS") or {})
     for job in JOBS:
-        scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.id,
+        scheduler.add_job(run_job, job.trigger, args=(app, job, None, lock), id=job.id, name=job.id,
                           replace_existing=True, **every[job.id])
     return scheduler
 
@@ -211,6 +219,28 @@ class LeaderLock:
         else:
             connection.close()
         return bool(got)
+
+    def still_held(self) -> bool:
+        """Whether this process still leads, taking the lock again if it was lost and is free.
+
+        A PostgreSQL restart ends the lock's connection, and with it the advisory lock, while the
+        scheduler goes on ticking; a waiting scheduler may then have taken over. Asked before each
+        tick, this lets only one of them work. A file lock lasts as long as the process.
+        """
+        if self.url.get_backend_name() != "postgresql":
+            return self._file is not None or self._acquire_file()
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                self._connection.commit()
+                return True
+            except DBAPIError:
+                self._connection.invalidate()
+                self._connection = None
+        try:
+            return self._acquire_advisory()
+        except DBAPIError:  # the database is still away: the tick would fail anyway
+            return False
 
     def _acquire_file(self) -> bool:
         database = self.url.database or "memory"
@@ -275,7 +305,7 @@ def _lead_in_background(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     lock = LeaderLock(url)
     if wait_for_leadership(lock, threading.Event(), lambda: None):
-        scheduler = build_scheduler(app)
+        scheduler = build_scheduler(app, lock=lock)
         scheduler.start()  # before it is published: stop_in_process may shut it down at once
         _running[url] = (lock, scheduler)
         app.logger.info("scheduler: running in this process")

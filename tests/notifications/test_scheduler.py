@@ -71,6 +71,44 @@ def test_only_one_scheduler_leads_at_a_time(app):
         second.release()
 
 
+@pytest.mark.postgresql_only
+def test_a_leader_whose_lock_went_with_its_connection_stands_by_then_leads_again(app, caplog):
+    """A PostgreSQL restart ends every connection, and so the advisory lock, while the scheduler
+    goes on ticking: each tick first checks that this process still leads."""
+    from sqlalchemy import text
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    leader, other = LeaderLock(url), LeaderLock(url)
+    ticks = []
+    job = scheduler.Job("count", lambda now: ticks.append(now) or len(ticks), "interval")
+    try:
+        assert leader.acquire()
+        assert run_job(app, job, NOW, lock=leader) == 1
+        pid = leader._connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})  # as a restart does
+        db.session.commit()
+        assert other.acquire(), "the lock went with the connection"
+        assert run_job(app, job, NOW, lock=leader) is None
+        assert ticks == [NOW] and "job count skipped, another scheduler leads" in caplog.text
+        other.release()
+        assert run_job(app, job, NOW, lock=leader) == 2, "free again: the old leader takes it back"
+        assert not other.acquire()
+    finally:
+        leader.release()
+        other.release()
+
+
+def test_a_leader_on_sqlite_keeps_leading_while_its_file_lock_lasts(app, tmp_path):
+    leader, other = LeaderLock(f"sqlite:///{tmp_path / 'lms.sqlite3'}"), LeaderLock(f"sqlite:///{tmp_path / 'lms.sqlite3'}")
+    try:
+        assert leader.acquire()
+        assert run_job(app, scheduler.Job("one", lambda now: 1, "interval"), NOW, lock=leader) == 1
+        assert not other.still_held()
+    finally:
+        leader.release()
+        other.release()
+
+
 @pytest.mark.parametrize("mode, setting, expected", [
     ("demo", None, "inprocess"), ("production", None, "off"), ("test", None, "off"),
     ("production", "inprocess", "inprocess"), ("demo", "off", "off"),
