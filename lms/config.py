@@ -71,6 +71,7 @@ class Defaults:
     # reports and personal data (docs/privacy.md); 0 turns a retention rule off
     LMS_RETENTION_INACTIVE_DAYS = 1095
     LMS_RETENTION_OUTBOX_DAYS = 30
+    LMS_RETENTION_REQUEST_DAYS = 90  # account requests decided (or left undecided) this long ago are deleted
     LMS_FEEDBACK_RATE_LIMIT = "5 per hour;20 per day"
     LMS_CHECKIN_OPENS_MINUTES_BEFORE = 30
     LMS_CHECKIN_CLOSES_MINUTES_AFTER = 60

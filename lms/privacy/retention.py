@@ -1,4 +1,5 @@
-"""The retention job: erase accounts nobody has used for a long time, empty old e-mail bodies.
+"""The retention job: erase accounts nobody has used for a long time, empty old e-mail bodies,
+delete account requests nobody needs any more.
 
 Run daily by the scheduler's `retention` job (lms/notifications/scheduler.py). Safe to run twice:
 an erased account is not inactive any more (it is anonymised), an emptied body stays empty.
@@ -9,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
+from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, UserRole
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, OutboxMessage
 from lms.planning.models import Cycle, CycleStatus
 from lms.privacy.erasure import erase_user
+from lms.signup.models import AccountRequest, AccountRequestStatus
 
 #: staff accounts are never erased by the clock: an admin deactivates or erases them
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
@@ -26,10 +29,11 @@ STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 class RetentionReport:
     accounts_erased: int
     bodies_emptied: int
+    requests_deleted: int = 0
 
     @property
     def total(self) -> int:
-        return self.accounts_erased + self.bodies_emptied
+        return self.accounts_erased + self.bodies_emptied + self.requests_deleted
 
 
 def inactive_accounts(now: datetime, days: int) -> list[int]:
@@ -57,17 +61,41 @@ def empty_sent_bodies(now: datetime, days: int) -> int:
     ).rowcount
 
 
+def delete_old_account_requests(now: datetime, days: int) -> int:
+    """Account requests decided, or left undecided, more than `days` ago.
+
+    The name, e-mail and message a visitor typed are kept only while someone may act on them; an
+    approved request lives on as the account. Their audit events keep the id, not the e-mail.
+    """
+    cutoff = now - timedelta(days=days)
+    old = list(db.session.execute(select(AccountRequest.id).where(or_(
+        AccountRequest.decided_at < cutoff,
+        and_(AccountRequest.status == AccountRequestStatus.PENDING, AccountRequest.requested_at < cutoff),
+    ))).scalars())
+    if not old:
+        return 0
+    events = db.session.execute(select(AuditEvent).where(
+        AuditEvent.object_type == "account_request", AuditEvent.object_id.in_(old))).scalars()
+    for event in events:
+        if "email" in event.details:
+            event.details = {key: value for key, value in event.details.items() if key != "email"}
+    db.session.execute(delete(AccountRequest).where(AccountRequest.id.in_(old)))
+    return len(old)
+
+
 def apply_retention(now: datetime) -> RetentionReport:
     """One run of the job; a setting of 0 turns that part off. The caller commits."""
     config = current_app.config
     inactive_days = int(config.get("LMS_RETENTION_INACTIVE_DAYS") or 0)
     outbox_days = int(config.get("LMS_RETENTION_OUTBOX_DAYS") or 0)
+    request_days = int(config.get("LMS_RETENTION_REQUEST_DAYS") or 0)
     erased = 0
     if inactive_days:
         for user_id in inactive_accounts(now, inactive_days):
             erase_user(user_id, actor_id=None, now=now, why="retention")
             erased += 1
     emptied = empty_sent_bodies(now, outbox_days) if outbox_days else 0
-    return RetentionReport(erased, emptied)
+    requests = delete_old_account_requests(now, request_days) if request_days else 0
+    return RetentionReport(erased, emptied, requests)
 
 

@@ -70,3 +70,36 @@ def test_the_scheduler_runs_it_in_the_retention_job(app):
     job = next(job for job in JOBS if job.id == "retention")
     assert run_job(app, job, NOW) >= 1
     assert db.session.get(User, gone.id).anonymised_at == NOW
+
+
+@pytest.mark.config(LMS_RETENTION_INACTIVE_DAYS=0, LMS_RETENTION_OUTBOX_DAYS=0, LMS_RETENTION_REQUEST_DAYS=90)
+def test_account_requests_leave_90_days_after_their_decision_or_when_left_undecided(app):
+    from lms.audit.models import AuditEvent
+    from lms.signup import service as signup
+    from lms.signup.models import AccountRequest
+
+    coordinator = make_user(name="Samordnare", roles=["coordinator"])
+
+    def asked(address, days_ago):
+        return signup.request_account(name=f"Frågar {address}", email=f"{address}@example.org", organisation_id=None,
+                                      message="Jag vill gå kursen", locale="sv", now=NOW - timedelta(days=days_ago))
+
+    declined_long_ago, declined_lately = asked("avslagen", 200), asked("nyligen", 200)
+    signup.decline(declined_long_ago, actor_id=coordinator.id, now=NOW - timedelta(days=91))
+    signup.decline(declined_lately, actor_id=coordinator.id, now=NOW - timedelta(days=89))
+    approved = asked("godkand", 200)
+    signup.approve(approved, actor_id=coordinator.id, now=NOW - timedelta(days=120))
+    forgotten, waiting = asked("glomd", 91), asked("vantar", 10)
+    db.session.commit()
+    gone = {declined_long_ago.id, approved.id, forgotten.id}
+
+    assert apply_retention(NOW).requests_deleted == 3
+    db.session.commit()
+    left = set(db.session.execute(select(AccountRequest.id)).scalars())
+    assert left == {declined_lately.id, waiting.id}
+    trail = db.session.execute(select(AuditEvent).where(AuditEvent.object_type == "account_request")).scalars().all()
+    assert {e.object_id for e in trail} >= gone, "the decisions stay on record"
+    assert all("email" not in e.details for e in trail if e.object_id in gone)
+    assert any(e.details.get("email") == "vantar@example.org" for e in trail)
+    assert db.session.execute(select(User).where(User.email == "godkand@example.org")).scalar_one(), "the account stays"
+    assert apply_retention(NOW).requests_deleted == 0
