@@ -120,7 +120,8 @@ def accessibility():
 def privacy_notice():
     return render_template("privacy/notice.html",
                            inactive_days=current_app.config.get("LMS_RETENTION_INACTIVE_DAYS"),
-                           outbox_days=current_app.config.get("LMS_RETENTION_OUTBOX_DAYS"))
+                           outbox_days=current_app.config.get("LMS_RETENTION_OUTBOX_DAYS"),
+                           request_days=current_app.config.get("LMS_RETENTION_REQUEST_DAYS"))
 
 
 @bp.route("/feedback", methods=["GET", "POST"])

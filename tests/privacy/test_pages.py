@@ -113,7 +113,9 @@ def test_the_admin_pages_are_for_admins(app, learner_client, coordinator_client,
 def test_the_accessibility_statement_and_the_privacy_notice_are_public(client):
     statement = client.get("/accessibility")
     assert statement.status_code == 200 and "WCAG" in statement.get_data(as_text=True)
-    assert client.get("/privacy").status_code == 200
+    notice = client.get("/privacy")
+    assert notice.status_code == 200
+    assert "En förfrågan om konto raderas 90 dagar efter beslutet" in notice.get_data(as_text=True)
     assert 'href="/accessibility"' in client.get("/feedback").get_data(as_text=True)  # in every footer
 
 
