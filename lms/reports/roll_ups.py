@@ -76,7 +76,6 @@ class _Kept:
     key: tuple[int, CycleStatus, int]
     after: datetime | None  # the last session end at or before the `now` it was rolled up for
     before: datetime | None  # the first session end after it
-
     roll_up: CycleRollUp
 
     def holds(self, key: tuple[int, CycleStatus, int], now: datetime) -> bool:
@@ -129,7 +128,7 @@ def roll_ups_of(cycles: list[Cycle], now: datetime, kept: RollUps | None = None)
     committed in between then shows in the records and moves the version, and the next request
     rolls the cycle up again rather than keep a roll-up that misses the change.
     """
-    found = {cycle.id: kept.get(cycle, now) for cycle in cycles} if kept else {}
+    found = {cycle.id: kept.get(cycle, now) for cycle in cycles} if kept is not None else {}
     missing = [cycle for cycle in cycles if found.get(cycle.id) is None]
     keys = {cycle.id: _key(cycle) for cycle in missing}
     for attendance in cycles_attendance(missing):
