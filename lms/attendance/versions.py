@@ -13,8 +13,8 @@ statement instead, that lock would be held across the whole transaction, and a l
 in at the same moment could deadlock with it. SQLite has one writer at a time, so plain triggers
 are enough there.
 
-The migration that adds the column (0014) creates these triggers with `create_statements`; the
-tests' `create_all` does the same through `watch`.
+The migration that adds the column (0014) creates these triggers with `shared_statements` and
+`create_statements`; the tests' `create_all` does the same through `watch`.
 """
 from __future__ import annotations
 
@@ -71,11 +71,14 @@ def _sqlite(table: str) -> list[str]:
     ]
 
 
+def shared_statements(dialect: str) -> list[str]:
+    """The SQL every table's triggers call (PostgreSQL's once-per-transaction touch), made first."""
+    return [_TOUCH_ONCE] if dialect == "postgresql" else []
+
+
 def create_statements(dialect: str, table: str) -> list[str]:
     """The SQL that makes `table` move its cycles' attendance version."""
-    if dialect == "postgresql":
-        return [_TOUCH_ONCE, *_postgresql(table)]
-    return _sqlite(table)
+    return _postgresql(table) if dialect == "postgresql" else _sqlite(table)
 
 
 def drop_statements(dialect: str, table: str) -> list[str]:
@@ -91,6 +94,8 @@ def drop_shared_statements(dialect: str) -> list[str]:
 
 def watch(metadata: MetaData) -> None:
     """Create the triggers whenever the metadata creates the watched tables (the tests' `create_all`)."""
+    for statement in shared_statements("postgresql"):
+        event.listen(metadata, "before_create", DDL(statement).execute_if(dialect="postgresql"))
     for name in WATCHED:
         for dialect in ("postgresql", "sqlite"):
             for statement in create_statements(dialect, name):

@@ -24,6 +24,8 @@ depends_on = None
 def upgrade():
     op.add_column('cycles', sa.Column('attendance_version', sa.Integer(), server_default='0', nullable=False))
     dialect = op.get_bind().dialect.name
+    for statement in versions.shared_statements(dialect):
+        op.execute(statement)
     for table in versions.WATCHED:
         for statement in versions.create_statements(dialect, table):
             op.execute(statement)

@@ -45,3 +45,59 @@ def test_an_organisation_contact_sees_their_members_learning(browse, live_server
     browse.submit(lambda: _nav(page, "Kompetensrapport").click())
     assert "Möllevångens Kulturförening" in page.get_by_role("heading", level=2).first.inner_text()
     assert page.get_by_role("table", name="Per kurs").is_visible() or page.get_by_text("Inget under perioden.").first.is_visible()
+
+
+def test_a_correction_in_a_past_roll_call_shows_on_the_dashboard_at_once(browse, live_server, page):
+    """The dashboard keeps each cycle's roll-up (lms/reports/roll_ups.py); a record changed in the
+    roll call must show on the next visit, exactly as a dashboard rolled up afresh shows it."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from lms.attendance.models import Attendance, AttendanceStatus
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.planning.models import ClassSession
+    from lms.reports import service
+    from lms.reports.roll_ups import RollUps
+
+    with live_server.app.app_context():
+        now = datetime.now(timezone.utc)
+        cycle_ids = [line.cycle.id for line in service.dashboard(now).cycles if line.trend]
+        session_id, learner = db.session.execute(
+            select(ClassSession.id, User.name).join(Attendance, Attendance.session_id == ClassSession.id)
+            .join(User, User.id == Attendance.user_id)
+            .where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.ends_at <= now,
+                   Attendance.status == AttendanceStatus.PRESENT)
+            .order_by(ClassSession.starts_at.desc(), User.id)
+        ).first()
+        cycle_id = db.session.get(ClassSession, session_id).cycle_id
+        db.session.remove()
+
+    def trend() -> str:
+        cycles = page.get_by_role("table", name="Kursomgångar: platser, närvaro och genomförande")
+        row = cycles.locator("tr", has=page.locator(f'a[href="/attendance/cycles/{cycle_id}"]'))
+        return row.locator("desc").text_content()
+
+    def mark(status: str) -> None:
+        browse.goto(f"/attendance/sessions/{session_id}")
+        row = page.get_by_role("group", name=learner).first
+        row.get_by_text(status, exact=True).click()
+        row.get_by_role("status").filter(has_text="Sparat").wait_for()
+
+    email, password = live_server.logins["coordinator"]
+    browse.log_in(email, password)
+    browse.goto("/reports")
+    before = trend()
+    mark("frånvarande")
+    try:
+        browse.goto("/reports")
+        after = trend()
+        assert after != before
+        live_server.app.extensions["dashboard_roll_ups"] = RollUps(500)  # a process that kept nothing
+        browse.goto("/reports")
+        assert trend() == after
+    finally:
+        mark("närvarande")
+    browse.goto("/reports")
+    assert trend() == before
