@@ -177,6 +177,28 @@ def restore_command(path: str, yes: bool) -> None:
     click.echo(f"Restored from {path}")
 
 
+@lms_cli.command("doctor")
+@click.option("--repair", is_flag=True, help="Set each drifted cycle's seat count to its enrolments.")
+def doctor_command(repair: bool) -> None:
+    """Check that every cycle's taken seats equal its enrolments holding a seat (exit 1 on drift)."""
+    from lms.audit.service import record_event
+    from lms.enrollment.consistency import repair_seats, seat_drift
+
+    drift = repair_seats() if repair else seat_drift()
+    for item in drift:
+        click.echo(f"cycle {item.cycle_id} ({item.title}): seats_taken={item.seats_taken}, "
+                   f"holding a seat={item.holding}, capacity={item.capacity}"
+                   + (f" -> repaired to {min(item.holding, item.capacity)}" if repair else ""))
+        if repair:
+            record_event(None, "cycle.seats_repaired", "cycle", item.cycle_id,
+                         seats_taken=item.seats_taken, holding=item.holding)
+    db.session.commit()
+    if not drift:
+        click.echo("No drift: every cycle's taken seats equal its enrolments holding a seat.")
+    elif not repair:
+        raise SystemExit(1)
+
+
 def main() -> None:
     """The `lms` console script: the `lms` command group with the app loaded."""
     from lms import create_app

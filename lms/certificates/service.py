@@ -25,7 +25,8 @@ from lms.catalog.models import Course, Module, ModuleProgress
 from lms.catalog.service import done_module_ids
 from lms.certificates.codes import new_code, normalise
 from lms.certificates.models import Certificate, IssueOrigin
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrollment.service import complete
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
 
@@ -107,10 +108,7 @@ def issue_certificate(user_id: int, cycle_id: int, now: datetime, *, actor_id: i
 def _mark_enrolment_completed(user_id: int, cycle_id: int) -> None:
     enrolment = _enrolment(user_id, cycle_id)
     if enrolment is not None and enrolment.status is EnrolmentStatus.ENROLLED:
-        try:
-            enrolment.change_status(EnrolmentStatus.COMPLETED)
-        except EnrolmentError:
-            pass
+        complete(enrolment)  # False when withdrawn meanwhile: the certificate stands, the row is left
 
 
 def revoke_certificate(certificate: Certificate, reason: str, actor_id: int, now: datetime) -> None:

@@ -80,15 +80,16 @@ class Enrolment(db.Model):
     def holds_seat(self) -> bool:
         return self.status in HOLDS_SEAT
 
-    def change_status(self, new: EnrolmentStatus) -> None:
-        if new not in ENROLMENT_TRANSITIONS[self.status]:
-            raise EnrolmentError(_l("This enrolment cannot change from %(old)s to %(new)s.",
-                                    old=ENROLMENT_STATUS_LABELS[self.status],
-                                    new=ENROLMENT_STATUS_LABELS[new]))
-        self.status = new
-
     def __repr__(self) -> str:
         return f"<Enrolment user={self.user_id} cycle={self.cycle_id} {self.status.value}>"
+
+
+def check_transition(old: EnrolmentStatus, new: EnrolmentStatus) -> None:
+    """Refuse a status change the rules do not allow (the change itself is made by
+    lms.enrollment.service.transition, conditional on the status in the database)."""
+    if new not in ENROLMENT_TRANSITIONS[old]:
+        raise EnrolmentError(_l("This enrolment cannot change from %(old)s to %(new)s.",
+                                old=ENROLMENT_STATUS_LABELS[old], new=ENROLMENT_STATUS_LABELS[new]))
 
 
 ENROLMENT_STATUS_LABELS = {

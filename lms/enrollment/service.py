@@ -20,10 +20,17 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import can_manage_user, has_any_role
 from lms.auth.service import find_user_by_email
 from lms.enrollment.models import (
-    ENDED, ENROLMENT_STATUS_LABELS, Enrolment, EnrolmentError, EnrolmentStatus,
+    ENDED, ENROLMENT_STATUS_LABELS, HOLDS_SEAT, Enrolment, EnrolmentError, EnrolmentStatus,
+    check_transition,
 )
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+
+
+#: statuses one may withdraw from
+WITHDRAWABLE = frozenset({EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED})
+#: how often a status change is re-read and tried again when another request changed the row first
+TRANSITION_TRIES = 3
 
 
 # --- seats -----------------------------------------------------------------------------------
@@ -38,6 +45,11 @@ def take_seat(cycle: Cycle) -> bool:
     )
     db.session.expire(cycle, ["seats_taken"])
     return result.rowcount == 1
+
+
+def lock_cycle(cycle_id: int) -> None:
+    """Hold the cycle's row until commit (SELECT ... FOR UPDATE; nothing on SQLite)."""
+    db.session.execute(select(Cycle.id).where(Cycle.id == cycle_id).with_for_update())
 
 
 def release_seat(cycle: Cycle) -> None:
@@ -98,11 +110,24 @@ def enrol(user_id: int, cycle: Cycle, *, now: datetime, actor_id: int | None = N
         raise EnrolmentError(_l("Already signed up for this cycle (%(status)s).",
                                 status=_status_label(enrolment.status)))
     seated = take_seat(cycle)
-    if enrolment is None:  # a first request starts from "withdrawn", like one asking again
-        enrolment = Enrolment(user_id=user_id, cycle_id=cycle.id, requested_at=now,
-                              status=EnrolmentStatus.WITHDRAWN, created_by_id=actor_id)
-    _place(enrolment, cycle, seated, now=now, actor_id=actor_id if decided else None)
-    enrolment.requested_at, enrolment.withdrawn_at = now, None
+    status = _placed_status(cycle, seated, decided=decided and actor_id is not None)
+    values = _placed_values(status, now, actor_id if decided else None)
+    if enrolment is None:
+        enrolment = _insert(user_id, cycle, status, values, created_by_id=actor_id, seated=seated)
+    elif not transition(enrolment, enrolment.status, status, **values):
+        if seated:  # asked again at the same moment from another request: that one stands
+            release_seat(cycle)
+        raise EnrolmentError(_l("Already signed up for this cycle."))
+    record_event(actor_id or user_id, "enrolment." + enrolment.status.value, "enrolment",
+                 enrolment.id, user_id=user_id, cycle_id=cycle.id)
+    return enrolment
+
+
+def _insert(user_id: int, cycle: Cycle, status: EnrolmentStatus, values: dict, *,
+            created_by_id: int | None, seated: bool) -> Enrolment:
+    """A first request: one new row, UNIQUE(user, cycle) refusing a second one at the same moment."""
+    enrolment = Enrolment(user_id=user_id, cycle_id=cycle.id, status=status,
+                          created_by_id=created_by_id, **values)
     try:
         with db.session.begin_nested():
             db.session.add(enrolment)
@@ -110,24 +135,76 @@ def enrol(user_id: int, cycle: Cycle, *, now: datetime, actor_id: int | None = N
         if seated:
             release_seat(cycle)
         raise EnrolmentError(_l("Already signed up for this cycle.")) from None
-    record_event(actor_id or user_id, "enrolment." + enrolment.status.value, "enrolment",
-                 enrolment.id, user_id=user_id, cycle_id=cycle.id)
     return enrolment
 
 
-def _place(enrolment: Enrolment, cycle: Cycle, seated: bool, *, now: datetime,
-           actor_id: int | None) -> None:
-    """Set the status a (re)quest gets: enrolled, pending approval, or wait-listed."""
+def _placed_status(cycle: Cycle, seated: bool, *, decided: bool) -> EnrolmentStatus:
+    """The status a (re)quest gets: enrolled, pending approval, or wait-listed."""
     if not seated:
-        enrolment.waitlisted_at = now
-        enrolment.change_status(EnrolmentStatus.WAITLISTED)
-    elif cycle.approval_required and actor_id is None:
-        enrolment.change_status(EnrolmentStatus.PENDING)
-    else:
-        enrolment.change_status(EnrolmentStatus.ENROLLED)
-        enrolment.enrolled_at = now
-        if actor_id is not None:
-            enrolment.decided_by_id, enrolment.decided_at = actor_id, now
+        return EnrolmentStatus.WAITLISTED
+    if cycle.approval_required and not decided:
+        return EnrolmentStatus.PENDING
+    return EnrolmentStatus.ENROLLED
+
+
+def _placed_values(status: EnrolmentStatus, now: datetime, decider_id: int | None) -> dict:
+    """The columns set with a (re)quest's status; those of an earlier request are cleared."""
+    values = {"requested_at": now, "withdrawn_at": None, "waitlisted_at": None, "enrolled_at": None,
+              "decided_by_id": None, "decided_at": None}
+    if status is EnrolmentStatus.WAITLISTED:
+        values["waitlisted_at"] = now
+    elif status is EnrolmentStatus.ENROLLED:
+        values["enrolled_at"] = now
+        if decider_id is not None:
+            values["decided_by_id"], values["decided_at"] = decider_id, now
+    return values
+
+
+# --- status changes ----------------------------------------------------------------------------
+
+def transition(enrolment: Enrolment, expected: EnrolmentStatus, new: EnrolmentStatus,
+               **values) -> bool:
+    """Change the status only if it still is `expected`, as the database sees it now.
+
+    One `UPDATE enrolments SET status=:new ... WHERE id=:id AND status=:expected`, checked by its
+    row count: True when this request made the change, False when another one changed the row
+    first (the enrolment is then reloaded, so the caller sees what it became). A transition the
+    rules do not allow raises EnrolmentError.
+
+    The cycle's row is locked first (PostgreSQL; SQLite has one writer anyway), as taking a seat
+    does: every transaction that changes enrolments then waits for the cycle in the same order,
+    and a withdrawal cannot deadlock with the promotion it races (the attendance-version trigger
+    also updates the cycle at commit).
+    """
+    check_transition(expected, new)
+    lock_cycle(enrolment.cycle_id)
+    result = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.status == expected)
+        .values(status=new, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(enrolment)
+    return result.rowcount == 1
+
+
+def _change(enrolment: Enrolment, new: EnrolmentStatus, allowed_from: Iterable[EnrolmentStatus],
+            **values) -> EnrolmentStatus:
+    """Move the enrolment to `new` from whatever status it has now; returns the status it left.
+
+    Another request may change the row between reading and writing; the read is then repeated
+    (a few times), and a status `new` may not follow raises EnrolmentError.
+    """
+    allowed_from = frozenset(allowed_from)
+    for _ in range(TRANSITION_TRIES):
+        old = enrolment.status
+        if old not in allowed_from:
+            check_transition(old, new)  # raises with the person's words
+            raise EnrolmentError(_l("This enrolment cannot change from %(old)s to %(new)s.",
+                                    old=_status_label(old), new=_status_label(new)))
+        if transition(enrolment, old, new, **values):
+            return old
+    raise EnrolmentError(_l("The enrolment was changed at the same moment. Try again."))
 
 
 def _status_label(status: EnrolmentStatus) -> str:
@@ -137,16 +214,17 @@ def _status_label(status: EnrolmentStatus) -> str:
 # --- leaving and the wait-list ---------------------------------------------------------------
 
 def withdraw(enrolment: Enrolment, *, actor_id: int | None, now: datetime) -> list[Enrolment]:
-    """Leave the cycle or the wait-list; a freed seat goes to the first on the wait-list."""
+    """Leave the cycle or the wait-list; a freed seat goes to the first on the wait-list.
+
+    Whether a seat is freed is decided by the status the database changed, not the one loaded:
+    a wait-listed person promoted meanwhile leaves a seat behind, which goes to the next one.
+    """
     if enrolment.cycle.status is not CycleStatus.PUBLISHED:
         raise EnrolmentError(_l("This cycle is over; nothing to withdraw from."))
-    had_seat = enrolment.holds_seat
-    enrolment.change_status(EnrolmentStatus.WITHDRAWN)
-    enrolment.withdrawn_at = now
-    db.session.flush()
+    left = _change(enrolment, EnrolmentStatus.WITHDRAWN, WITHDRAWABLE, withdrawn_at=now)
     record_event(actor_id, "enrolment.withdrawn", "enrolment", enrolment.id,
                  user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
-    if not had_seat:
+    if left not in HOLDS_SEAT:
         return []
     release_seat(enrolment.cycle)
     return fill_free_seats(enrolment.cycle, now=now, actor_id=actor_id)
@@ -182,14 +260,8 @@ def fill_free_seats(cycle: Cycle, *, now: datetime, actor_id: int | None = None)
 def _promote(candidate: Enrolment, cycle: Cycle, now: datetime) -> bool:
     """Move one person off the wait-list, only if they are still on it (checked by the database)."""
     new = EnrolmentStatus.PENDING if cycle.approval_required else EnrolmentStatus.ENROLLED
-    result = db.session.execute(
-        update(Enrolment)
-        .where(Enrolment.id == candidate.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
-        .values(status=new, enrolled_at=None if new is EnrolmentStatus.PENDING else now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(candidate)
-    return result.rowcount == 1
+    return transition(candidate, EnrolmentStatus.WAITLISTED, new,
+                      enrolled_at=None if new is EnrolmentStatus.PENDING else now)
 
 
 # --- approval --------------------------------------------------------------------------------
@@ -202,23 +274,33 @@ def can_decide(actor: User, enrolment: Enrolment) -> bool:
 
 
 def approve(enrolment: Enrolment, *, actor_id: int, now: datetime) -> None:
-    enrolment.change_status(EnrolmentStatus.ENROLLED)
-    enrolment.enrolled_at = now
-    enrolment.decided_by_id, enrolment.decided_at = actor_id, now
-    db.session.flush()
+    """Say yes to a pending request (which already holds its seat)."""
+    if not transition(enrolment, EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED, enrolled_at=now,
+                      decided_by_id=actor_id, decided_at=now):
+        raise _no_longer_pending(enrolment)
     record_event(actor_id, "enrolment.approved", "enrolment", enrolment.id,
                  user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
 
 
 def decline(enrolment: Enrolment, *, actor_id: int, now: datetime) -> list[Enrolment]:
     """Say no to a request; its seat goes to the first on the wait-list."""
-    enrolment.change_status(EnrolmentStatus.DECLINED)
-    enrolment.decided_by_id, enrolment.decided_at = actor_id, now
-    db.session.flush()
+    if not transition(enrolment, EnrolmentStatus.PENDING, EnrolmentStatus.DECLINED,
+                      decided_by_id=actor_id, decided_at=now):
+        raise _no_longer_pending(enrolment)
     record_event(actor_id, "enrolment.declined", "enrolment", enrolment.id,
                  user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
     release_seat(enrolment.cycle)
     return fill_free_seats(enrolment.cycle, now=now, actor_id=actor_id)
+
+
+def complete(enrolment: Enrolment) -> bool:
+    """Mark an enrolled person's enrolment completed (it keeps its seat); False if no longer enrolled."""
+    return transition(enrolment, EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+
+
+def _no_longer_pending(enrolment: Enrolment) -> EnrolmentError:
+    return EnrolmentError(_l("The request is no longer waiting for a decision: it is %(status)s.",
+                             status=_status_label(enrolment.status)))
 
 
 # --- bulk ------------------------------------------------------------------------------------

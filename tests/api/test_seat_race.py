@@ -14,6 +14,7 @@ from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.api.conftest import token_for
 from tests.factories import make_cycle, make_user
+from tests.seats import assert_no_seat_drift
 
 PLANNED = datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc)
 PEOPLE, SEATS = 12, 3
@@ -42,6 +43,7 @@ def _race(app, monkeypatch, body: dict) -> list[int]:
         thread.join(timeout=60)
     db.session.expire_all()
     assert db.session.execute(select(Cycle.seats_taken)).scalar_one() == SEATS
+    assert_no_seat_drift()
     return statuses
 
 
@@ -61,3 +63,35 @@ def test_those_who_decline_the_wait_list_get_409(app, monkeypatch):
     assert sorted(statuses) == [201] * SEATS + [409] * (PEOPLE - SEATS)
     assert _count(EnrolmentStatus.ENROLLED) == SEATS
     assert _count(EnrolmentStatus.WAITLISTED) == 0
+
+
+def test_two_withdrawals_at_once_hand_the_seat_to_the_next_on_the_wait_list(app, monkeypatch):
+    """Issue #19: A holds the only seat, B and C wait; A and B withdraw at the same instant."""
+    from lms.enrollment.service import enrol
+
+    monkeypatch.setattr("lms.api.common.utcnow", lambda: PLANNED)
+    for _ in range(3):
+        cycle = make_cycle(first_date=date(2027, 3, 2), capacity=1, now=PLANNED)
+        people = [make_user() for _ in range(3)]
+        ids = [enrol(person.id, cycle, now=PLANNED).id for person in people]
+        secrets = [token_for(person) for person in people[:2]]
+        barrier = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def run(secret: str, enrolment_id: int) -> None:
+            client = app.test_client()
+            barrier.wait(timeout=30)
+            statuses.append(client.post(f"/api/v1/me/enrolments/{enrolment_id}/withdraw",
+                                        headers={"Authorization": f"Bearer {secret}"}).status_code)
+
+        threads = [threading.Thread(target=run, args=args) for args in zip(secrets, ids)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        db.session.expire_all()
+        assert statuses == [200, 200]
+        assert [db.session.get(Enrolment, i).status for i in ids] == [
+            EnrolmentStatus.WITHDRAWN, EnrolmentStatus.WITHDRAWN, EnrolmentStatus.ENROLLED]
+        assert db.session.get(Cycle, cycle.id).seats_taken == 1
+    assert_no_seat_drift()

@@ -16,6 +16,7 @@ from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.factories import make_cycle, make_user
+from tests.seats import assert_no_seat_drift
 
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc)
 PEOPLE, SEATS = 20, 3
@@ -65,6 +66,7 @@ def test_concurrent_enrolments_take_the_last_seat_exactly_once(app):
     assert _count(EnrolmentStatus.ENROLLED) == SEATS
     assert _count(EnrolmentStatus.WAITLISTED) == PEOPLE - SEATS
     assert db.session.execute(select(Cycle.seats_taken)).scalar_one() == SEATS
+    assert_no_seat_drift()
 
 
 def test_the_same_person_enrolling_twice_at_once_gets_one_place(app):
@@ -100,6 +102,7 @@ def test_the_same_person_enrolling_twice_at_once_gets_one_place(app):
     assert outcomes.count("ok") == 1
     assert _count(EnrolmentStatus.ENROLLED) == 1
     assert db.session.execute(select(Cycle.seats_taken)).scalar_one() == 1
+    assert_no_seat_drift()
 
 
 @pytest.mark.xfail(strict=True, reason="check-then-insert overbooks: proves that the threads race")
