@@ -1,13 +1,47 @@
-"""Error pages inside the layout."""
+"""Error pages inside the layout, in the person's language; problem+json under /api/.
+
+One handler answers every HTTP error (ours, routing's, the limiter's, Werkzeug's): a translated
+title and explanation per status (`ERROR_PAGES`), shown by `errors/page.html` (429 has its own
+template, given `retry_after`). A server error or an unavailable database may leave the request's
+transaction failed, so those pages never depend on it: the session is rolled back first and the
+page is drawn as for a visitor (the person's language kept), without asking the database.
+"""
 from __future__ import annotations
 
 from flask import Flask, current_app, g, make_response, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-PAGES = {400, 403, 404, 429, 500}
+from lms.extensions import db
+
 DATABASE_RETRY_SECONDS = 30
+
+#: status → (title, explanation) of its page; other statuses get GENERIC_PAGE
+ERROR_PAGES = {
+    400: (_l("Something in the request was wrong"),
+          _l("The page could not understand what was sent. Go back and try again.")),
+    403: (_l("You do not have access to this page"),
+          _l("Your account does not have the role this page needs. Ask the center if you think it should.")),
+    404: (_l("The page was not found"), _l("The address may be mistyped, or the page has moved.")),
+    405: (_l("This cannot be done on this page"),
+          _l("The page does not take this kind of request. Go back and use the page's own buttons and links.")),
+    409: (_l("It was changed at the same moment"),
+          _l("Something changed while you were working, perhaps in another window. Reload the page and try again.")),
+    413: (_l("What you sent is too large"),
+          _l("The file or form is larger than the service takes. Send something smaller.")),
+    429: (_l("Too many attempts"), _l("Wait a minute and try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("The error is logged. Try again in a moment; nothing you saved before is lost.")),
+    503: (_l("The service is unavailable for a moment"),
+          _l("Our database cannot be reached just now, perhaps because of maintenance. Try again in a minute. Nothing you saved earlier is lost; if you had just sent a form, check afterwards that it was saved.")),
+}
+GENERIC_PAGE = (_l("The request could not be carried out"), _l("Go back and try again."))
+#: statuses with a template of their own (it extends errors/_error.html)
+OWN_TEMPLATES = {429: "errors/429.html"}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -16,39 +50,95 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether a database error means the database cannot be used now (down, corrupt, refused).
+
+    OperationalError, a plain DatabaseError (SQLite's "file is not a database"), or a lost
+    connection; not the errors of one statement (IntegrityError, DataError, ProgrammingError).
+    """
+    if isinstance(error, OperationalError) or type(error) is DatabaseError:
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
 def _http_error(error: HTTPException):
-    if isinstance(error, InternalServerError) and isinstance(error.original_exception, OperationalError):
+    if isinstance(error, InternalServerError) and database_unavailable(error.original_exception):
         return _database_unavailable(error.original_exception)  # raised outside the view function
+    code = error.code or 500
+    if code >= 500:
+        _leave_the_failed_transaction()
     if request.path.startswith("/api/"):
         from lms.api.problems import problem_for_http_error
 
         return problem_for_http_error(error)
-    code = error.code or 500
-    template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
-    return render_template(template, error=error), code
+    return _in_locale(lambda: render_error_page(code, error)), code
+
+
+def render_error_page(code: int, error: HTTPException | None = None) -> str:
+    """The page of an HTTP status in the person's language (`retry_after` for the 429 page)."""
+    title, text = ERROR_PAGES.get(code, GENERIC_PAGE)
+    retry_after = getattr(error, "retry_after", None) if error is not None else None
+    if retry_after is None and error is not None and hasattr(error, "get_headers"):
+        retry_after = dict(error.get_headers()).get("Retry-After")
+    return render_template(OWN_TEMPLATES.get(code, "errors/page.html"), error=error, code=code,
+                           heading=title, text=text, retry_after=retry_after)
 
 
 def _csrf_error(error: CSRFError):
     return render_template("errors/csrf.html", error=error), 400
 
 
-def _database_unavailable(error: OperationalError):
-    """The database did not answer (restarting, down, out of connections): 503, try again soon.
+def _leave_the_failed_transaction() -> None:
+    """Roll the request's session back and draw the page as for a visitor, in the person's language.
 
-    Nothing here asks the database: the page is shown as to a visitor who is not logged in (the
-    layout would otherwise load the user), and the log gets one line, since the cause lies
-    outside the app. The connection pool checks connections before use (pool_pre_ping), so the
-    requests after the database is back succeed without restarting anything.
+    The transaction may have failed (a duplicate, a data error on PostgreSQL, a lost connection):
+    after a rollback every loaded object is expired, and the layout reading `current_user` would
+    ask the database again. The language is taken from what is already loaded, never queried.
+    """
+    locale = _locale_without_database()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection itself may be gone; the page must still show)
+        current_app.logger.warning("rollback failed while showing an error page", exc_info=True)
+    g._login_user = current_app.login_manager.anonymous_user()  # Flask-Login's user of this request
+    g._error_page_locale = locale
+
+
+def _locale_without_database() -> str | None:
+    user = g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    state = sa_inspect(user, raiseerr=False)
+    locale = state.dict.get("locale") if state is not None else None
+    return locale if locale in current_app.config["LMS_LOCALES"] else None
+
+
+def _in_locale(render):  # type: ignore[no-untyped-def]
+    """Render in the locale kept by _leave_the_failed_transaction, if any."""
+    locale = g.get("_error_page_locale")
+    if not locale:
+        return render()
+    with force_locale(locale):
+        return render()
+
+
+def _database_unavailable(error: BaseException):
+    """The database did not answer (restarting, down, corrupt, out of connections): 503, try again soon.
+
+    Nothing here asks the database: the session is rolled back and the page is shown as to a
+    visitor who is not logged in, and the log gets one line, since the cause lies outside the
+    app. The connection pool checks connections before use (pool_pre_ping), so the requests
+    after the database is back succeed without restarting anything.
     """
     reason = str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"]
     current_app.logger.warning("database unavailable (%s %s): %s", request.method, request.path, reason[0])
-    g._login_user = current_app.login_manager.anonymous_user()  # Flask-Login's user of this request
+    _leave_the_failed_transaction()
     if request.path.startswith("/api/"):
         from lms.api.problems import problem_for_http_error
 
         response = problem_for_http_error(ServiceUnavailable(retry_after=DATABASE_RETRY_SECONDS))
     else:
-        response = make_response(render_template("errors/503.html"), 503)
+        response = make_response(_in_locale(lambda: render_error_page(503)), 503)
         response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response

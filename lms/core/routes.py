@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from lms.db_setup import SQLITE_BUSY_TIMEOUT_MS
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 
@@ -24,10 +25,40 @@ def index():
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
-    """JSON for load balancers and monitors: 200 when the database answers, 503 otherwise."""
+    """JSON for load balancers and monitors: 200 when the database answers and takes writes, else 503."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
+    db.session.rollback()
+    if refuses_writes():
+        return jsonify(status="error", database="read-only"), 503
     return jsonify(status="ok", database="ok")
+
+
+#: a write that changes nothing, rolled back: refused by a read-only database (a PostgreSQL
+#: standby or read-only transaction default, a SQLite file opened read-only)
+WRITE_PROBE = text("UPDATE users SET id = id WHERE 1 = 0")
+
+
+def refuses_writes() -> bool:
+    """Whether the database answers but refuses to write; one rolled-back statement on its own connection.
+
+    On SQLite the probe does not wait for another writer (busy_timeout 0 for it): "database is
+    locked" means busy, not read-only.
+    """
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.connect() as connection:
+        try:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            connection.execute(WRITE_PROBE)
+        except DBAPIError as error:
+            message = str(error.orig).lower()
+            return "read-only" in message or "readonly" in message
+        finally:
+            connection.rollback()
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    return False

@@ -120,8 +120,9 @@ def save(attempt_id: int):
     except service.QuizError as error:
         if wants_json:
             return jsonify(error=str(error)), 409
-        if "submit" not in request.form or attempt.status is not AttemptStatus.IN_PROGRESS:
+        if "submit" not in request.form:
             flash(str(error), "error")
+        # a Submit that finds the attempt handed in already (a double click): its result
     if "submit" in request.form:
         service.submit_attempt(attempt, now)
         db.session.commit()

@@ -159,8 +159,14 @@ def clean_response(question: Question, raw: Any) -> Any:
 
 
 def save_answers(attempt: QuizAttempt, responses: dict[int, Any], now: datetime) -> SaveResult:
-    """Store answers for questions of this attempt; others are refused, never an error page."""
-    if attempt.status is not AttemptStatus.IN_PROGRESS:
+    """Store answers for questions of this attempt; others are refused, never an error page.
+
+    The attempt is claimed first by a conditional UPDATE (still in progress, checked by its row
+    count), which holds its row until commit: a second request for the same attempt (a
+    double-clicked Submit) waits, then finds it submitted and gets QuizError, instead of adding
+    the same answers again and failing on UNIQUE(attempt, question).
+    """
+    if attempt.status is not AttemptStatus.IN_PROGRESS or not _claim(attempt):
         raise QuizError(_l("This attempt is already submitted."))
     if is_expired(attempt, now):
         raise QuizError(_l("The time is up: answers given after the time limit are not counted."))
@@ -187,6 +193,19 @@ def save_answers(attempt: QuizAttempt, responses: dict[int, Any], now: datetime)
         result.saved.append(question_id)
     db.session.flush()
     return result
+
+
+def _claim(attempt: QuizAttempt) -> bool:
+    """Lock the attempt's row if it is still in progress (as the database sees it now), reloaded."""
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=AttemptStatus.IN_PROGRESS)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    db.session.expire(attempt, ["answers"])
+    return claimed == 1
 
 
 def submit_attempt(attempt: QuizAttempt, now: datetime) -> bool:
