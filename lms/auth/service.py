@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 from typing import Iterable
 
@@ -40,6 +41,19 @@ def normalise_email(email: str) -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise AccountError(_l("This is not a valid e-mail address.")) from None
+
+
+def email_key(email: str | None) -> str:
+    """The address as rate limits count it: normalised exactly as the account is looked up.
+
+    So look-alike spellings of one address (a full-width letter in the domain, upper case)
+    count together; text that is no address at all is still folded (NFKC, case-folded).
+    """
+    email = email or ""
+    try:
+        return normalise_email(email)
+    except AccountError:
+        return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -199,6 +213,11 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def _fingerprint(user: User) -> str:
     """Changes when the password is set, so that a link works only once."""
     return hashlib.sha256((user.password_hash or "no-password").encode()).hexdigest()[:16]
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the password hash: whatever is bound to it stops working on a new password."""
+    return _fingerprint(user)
 
 
 def make_token(user: User, purpose: str) -> str:
