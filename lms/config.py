@@ -57,6 +57,7 @@ class Defaults:
     LMS_CERTIFICATE_ISSUER = "Kompetenscentret"
     LMS_VERIFY_RATE_LIMIT = "30 per minute"
     LMS_API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token (per address without one)
+    LMS_API_FAILED_TOKEN_RATE_LIMIT = "10 per minute;100 per hour"  # unknown tokens per client address
     LMS_LOGIN_SESSION_HOURS = 12
     LMS_PAGE_CACHE_SECONDS = 15  # the catalogue and a learner's dashboard; 0: off (lms/core/page_cache.py)
     LMS_DASHBOARD_FIGURES_SECONDS = 60  # the coordinator dashboard's center-wide key figures; 0: always afresh
