@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit.service import record_event
 from lms.auth.models import LoginSession, Role, User, UserRole
 from lms.auth.passwords import check_password_rules, hash_password, needs_rehash, verify_password
+from lms.core.display_text import clean_display_text
 from lms.db_types import utcnow
 from lms.extensions import db
 
@@ -78,7 +79,8 @@ def create_user(
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(_l("An account for %(email)s already exists.", email=email))
-    user = User(email=email, name=name.strip(), organisation_id=organisation_id, locale=locale)
+    name = clean_display_text(name) or ""
+    user = User(email=email, name=name, organisation_id=organisation_id, locale=locale)
     if password is not None:
         check_password_rules(password, email=email, name=name)
         user.password_hash = hash_password(password)
