@@ -45,6 +45,7 @@ def init_extensions(app: Flask) -> None:
     from lms.auth.session import init_login
     from lms.core.i18n import init_babel
     from lms.core.page_cache import init_page_cache
+    from lms.core.rate_limits import init_rate_limit_answers
     from lms.core.security import init_security_headers
     from lms.core.templating import init_templating
     from lms.db_setup import init_database
@@ -55,6 +56,7 @@ def init_extensions(app: Flask) -> None:
     init_babel(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_rate_limit_answers(app)
     init_security_headers(app)
     init_templating(app)
     init_page_cache(app)

@@ -57,14 +57,20 @@ class Defaults:
     LMS_CERTIFICATE_ISSUER = "Kompetenscentret"
     LMS_VERIFY_RATE_LIMIT = "30 per minute"
     LMS_API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token (per address without one)
+    LMS_API_FAILED_TOKEN_RATE_LIMIT = "10 per minute;100 per hour"  # unknown tokens per client address
     LMS_LOGIN_SESSION_HOURS = 12
     LMS_PAGE_CACHE_SECONDS = 15  # the catalogue and a learner's dashboard; 0: off (lms/core/page_cache.py)
     LMS_DASHBOARD_FIGURES_SECONDS = 60  # the coordinator dashboard's center-wide key figures; 0: always afresh
     LMS_DASHBOARD_ROLL_UPS = 500  # cycles whose dashboard roll-up a process keeps until they change; 0: none
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
+    # failed log-ins, see docs/security.md: per account and client address (refused), per client
+    # address (the center's wifi is shared), per account from anywhere (not on a known device)
     LMS_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
-    LMS_RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    LMS_LOGIN_CLIENT_RATE_LIMIT = "30 per minute;300 per hour"
+    LMS_LOGIN_ACCOUNT_RATE_LIMIT = "100 per hour"
+    LMS_RESET_RATE_LIMIT = "5 per minute;20 per hour"  # per client address
+    LMS_RESET_ADDRESS_RATE_LIMIT = "3 per 10 minutes;10 per day"  # reset e-mails asked for one address
     LMS_PROXY_FIX_X_FOR = 0
     LMS_PROXY_FIX_X_PROTO = 0
     LMS_PROXY_FIX_X_HOST = 0
@@ -88,7 +94,8 @@ class Defaults:
     LMS_CENTER_ADDRESS = "Norra Grängesbergsgatan 26, 214 50 Malmö"
     LMS_OPENING_HOURS = "Måndag–torsdag 9–21, fredag 9–16"
     LMS_SIGNUP = "approval"  # "approval", "open" or "off"
-    LMS_SIGNUP_RATE_LIMIT = "5 per hour"
+    LMS_SIGNUP_RATE_LIMIT = "30 per hour"  # per client address; the center's wifi is shared
+    LMS_SIGNUP_ADDRESS_RATE_LIMIT = "3 per hour"  # per e-mail address signed up
     LMS_ARGON2_TIME_COST = 3
     LMS_ARGON2_MEMORY_COST = 65536
     LMS_ARGON2_PARALLELISM = 4

@@ -6,6 +6,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
+from lms.core.display_text import DISPLAY_TEXT
 
 class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
@@ -17,7 +18,7 @@ def _role_choices():
 
 
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
     roles = CheckboxesField(_l("Roles"), choices=_role_choices())
     locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
@@ -32,7 +33,7 @@ class EditUserForm(UserForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     sector = SelectField(
         _l("Sector"), choices=[(sector.value, label) for sector, label in SECTOR_LABELS.items()]
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.core.search import any_contains_text
 from lms.admin import service
 from lms.admin.forms import EditUserForm, InviteUserForm, OrganisationForm
 from lms.auth import mail as account_mail
@@ -35,8 +36,7 @@ def users():
     query = select(User).options(joinedload(User.organisation)).order_by(User.name, User.id)
     search = request.args.get("q", "").strip()
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+        query = query.where(any_contains_text(search, User.email, User.name))
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         query = query.where(User.role_grants.any(UserRole.role == Role(role)))

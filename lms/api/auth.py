@@ -6,16 +6,20 @@ is never read and gives no access (and with no cookie auth there is no CSRF surf
 """
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from lms.api import tokens
 from lms.api.models import ApiToken, TokenScope
 from lms.api.problems import ApiProblem
 from lms.auth.models import User
 from lms.db_types import utcnow
-from lms.extensions import db, login_manager
+from lms.extensions import db, limiter, login_manager
 
 REALM = 'Bearer realm="kompetenscentret"'
 
@@ -39,15 +43,47 @@ def authenticate_request() -> None:
     secret = presented_secret()
     if secret is None:
         return
+    _refuse_after_failed_tokens()
     now = utcnow()
     token = tokens.find_usable_token(secret, now)
     if token is None:
+        _count_failed_token()
         raise ApiProblem("unauthorized", _l("The token is unknown, revoked or expired."),
                          headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
     if tokens.note_use(token, now):
         db.session.commit()
     g.api_token = token
     g._login_user = token.user
+
+
+def _failed_token_limits() -> list:
+    return parse_many(current_app.config["LMS_API_FAILED_TOKEN_RATE_LIMIT"])
+
+
+def _failed_token_key() -> tuple[str, str]:
+    return "api-failed-token", get_remote_address() or "unknown"
+
+
+def _refuse_after_failed_tokens() -> None:
+    """429 for every token from an address that sent too many unknown ones (guessing tokens).
+
+    Well-formed unknown tokens would otherwise each get a fresh per-token limit, so guessing
+    from one address would never be slowed down.
+    """
+    if not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for item in _failed_token_limits():
+        if not strategy.test(item, *_failed_token_key()):
+            reset_at = strategy.get_window_stats(item, *_failed_token_key()).reset_time
+            raise ApiProblem("rate-limited", _l("Too many unknown tokens from this address."),
+                             headers={"Retry-After": str(max(1, math.ceil(reset_at - time.time())))})
+
+
+def _count_failed_token() -> None:
+    if limiter.enabled:
+        for item in _failed_token_limits():
+            limiter.limiter.hit(item, *_failed_token_key())
 
 
 def api_token() -> ApiToken | None:

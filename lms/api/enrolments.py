@@ -163,9 +163,9 @@ def enrol_other(cycle_id: int, body: dict):
     forbid_unless(has_any_role(actor, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
                   _l("Only coordinators and organisation contacts enrol others."))
     cycle = found(load_cycle(cycle_id), _l("There is no cycle with this id."))
-    person = _person(body)
-    forbid_unless(has_any_role(actor, Role.COORDINATOR) or can_manage_user(actor, person),
-                  _l("You may enrol only members of your own organisation."))
+    person = _person(body, actor)
+    forbid_unless(has_any_role(actor, Role.COORDINATOR) or service.contact_may_enrol(person),
+                  service.STAFF_ACCOUNT)
     outcome = service.bulk_enrol(cycle, actor=actor, user_ids=[person.id], now=now())[0]
     if outcome.outcome == "refused":
         raise refusal(EnrolmentError(outcome.reason), person.id, cycle.id)
@@ -177,12 +177,17 @@ def enrol_other(cycle_id: int, body: dict):
                    "api.cycle_enrolments", cycle_id=cycle.id)
 
 
-def _person(body: dict) -> User:
+def _person(body: dict, actor: User) -> User:
+    """The person to enrol; to a contact, unknown and another organisation's member answer alike (422)."""
     if "user_id" in body:
         person, field = db.session.get(User, body["user_id"]), "user_id"
     else:
         person, field = find_user_by_email(body["email"]), "email"
-    if person is None:
-        raise ApiProblem("validation", _l("Some values are missing or invalid."),
-                         errors={field: [str(_l("No account has this e-mail address or id."))]})
+    if has_any_role(actor, Role.COORDINATOR):
+        unknown, message = person is None, _l("No account has this e-mail address or id.")
+    else:
+        unknown = person is None or not can_manage_user(actor, person)
+        message = _l("No member of your organisation has this e-mail address or id.")
+    if unknown:
+        raise ApiProblem("validation", _l("Some values are missing or invalid."), errors={field: [str(message)]})
     return person

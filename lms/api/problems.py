@@ -11,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, json, request, url_for
+from flask import Response, current_app, json, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -49,7 +49,8 @@ class ApiProblem(HTTPException):
 
 
 def problem_type_url(kind: str) -> str:
-    return url_for("api.docs", _external=True, _anchor=f"problem-{kind}")
+    """The problem's description in the API docs, on LMS_BASE_URL (never on the request's Host header)."""
+    return current_app.config["LMS_BASE_URL"].rstrip("/") + url_for("api.docs", _anchor=f"problem-{kind}")
 
 
 def problem_response(kind: str, detail: str | None = None, *, status: int | None = None,

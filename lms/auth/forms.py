@@ -4,6 +4,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH
+from lms.core.display_text import DISPLAY_TEXT
 
 
 class LoginForm(FlaskForm):
@@ -38,5 +39,5 @@ class LanguageForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])

@@ -8,32 +8,32 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import mail as account_mail
-from lms.auth import service
+from lms.auth import limits, service
 from lms.auth.forms import (
     ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm, ProfileForm,
 )
 from lms.auth.passwords import WeakPassword, verify_password
 from lms.auth.urls import safe_next_url
+from lms.core.rate_limits import keeps_form
 from lms.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["LMS_LOGIN_RATE_LIMIT"]
 
 
 def _reset_limit() -> str:
     return current_app.config["LMS_RESET_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()
+def _reset_address_limit() -> str:
+    return current_app.config["LMS_RESET_ADDRESS_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(limits.login_pair_limit, methods=["POST"], key_func=limits.submitted_account_and_client,
+               deduct_when=limits.count_failed_login)
+@limiter.limit(limits.login_client_limit, methods=["POST"], deduct_when=limits.count_failed_login)
+@limiter.limit(limits.login_account_limit, methods=["POST"], key_func=limits.submitted_account,
+               deduct_when=limits.count_failed_login, exempt_when=limits.is_known_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -41,6 +41,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is None:
+            limits.mark_failed_login()
             flash(_("The e-mail address or the password is wrong."), "error")
         else:
             session.clear()
@@ -48,8 +49,17 @@ def login():
             db.session.commit()
             login_user(user)
             session["locale"] = user.locale
-            return redirect(safe_next_url(form.next.data, url_for("core.index")))
+            return limits.remember_device(
+                redirect(safe_next_url(form.next.data, url_for("core.index"))), user)
     return render_template("auth/login.html", form=form)
+
+
+@keeps_form("auth.login")
+def _login_again(wait: str) -> str:
+    """The log-in form with the address typed (never the password) and the way in by e-mail."""
+    flash(_("You can also choose a new password through a link sent by e-mail: “Forgot your "
+            "password?” below."), "info")
+    return render_template("auth/login.html", form=LoginForm())
 
 
 @bp.post("/logout")
@@ -66,10 +76,13 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], deduct_when=limits.count_real_attempt)
+@limiter.limit(_reset_address_limit, methods=["POST"], key_func=limits.submitted_account,
+               deduct_when=limits.count_real_attempt)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        limits.mark_attempt()
         user = service.find_user_by_email(form.email.data)
         if user is not None and user.is_active:
             account_mail.send_password_reset(user, service.make_token(user, service.PASSWORD_RESET))
@@ -82,14 +95,19 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
+@keeps_form("auth.forgot_password")
+def _forgot_again(wait: str) -> str:
+    return render_template("auth/forgot_password.html", form=ForgotPasswordForm())
+
+
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], deduct_when=limits.count_real_attempt)
 def reset_password(token: str):
     return _choose_password(token, service.PASSWORD_RESET, "auth/reset_password.html")
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], deduct_when=limits.count_real_attempt)
 def accept_invitation(token: str):
     return _choose_password(token, service.INVITATION, "auth/accept_invitation.html")
 
@@ -101,6 +119,7 @@ def _choose_password(token: str, purpose: str, template: str):
         return render_template("auth/invalid_link.html", purpose=purpose), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
+        limits.mark_attempt()
         try:
             service.set_password(user, form.password.data, actor_id=user.id)
         except WeakPassword as error:
@@ -111,7 +130,8 @@ def _choose_password(token: str, purpose: str, template: str):
                 logout_user()
             session.clear()
             flash(_("Your password is set. Log in with it now."), "success")
-            return redirect(url_for("auth.login"))
+            # the link proved the mailbox: this device is known, whatever throttles the account
+            return limits.remember_device(redirect(url_for("auth.login")), user)
     return render_template(template, form=form, user=user)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 from typing import Iterable
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit.service import record_event
 from lms.auth.models import LoginSession, Role, User, UserRole
 from lms.auth.passwords import check_password_rules, hash_password, needs_rehash, verify_password
+from lms.core.display_text import clean_display_text
 from lms.db_types import utcnow
 from lms.extensions import db
 
@@ -40,6 +42,19 @@ def normalise_email(email: str) -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise AccountError(_l("This is not a valid e-mail address.")) from None
+
+
+def email_key(email: str | None) -> str:
+    """The address as rate limits count it: normalised exactly as the account is looked up.
+
+    So look-alike spellings of one address (a full-width letter in the domain, upper case)
+    count together; text that is no address at all is still folded (NFKC, case-folded).
+    """
+    email = email or ""
+    try:
+        return normalise_email(email)
+    except AccountError:
+        return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -64,7 +79,8 @@ def create_user(
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(_l("An account for %(email)s already exists.", email=email))
-    user = User(email=email, name=name.strip(), organisation_id=organisation_id, locale=locale)
+    name = clean_display_text(name) or ""
+    user = User(email=email, name=name, organisation_id=organisation_id, locale=locale)
     if password is not None:
         check_password_rules(password, email=email, name=name)
         user.password_hash = hash_password(password)
@@ -199,6 +215,11 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def _fingerprint(user: User) -> str:
     """Changes when the password is set, so that a link works only once."""
     return hashlib.sha256((user.password_hash or "no-password").encode()).hexdigest()[:16]
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the password hash: whatever is bound to it stops working on a new password."""
+    return _fingerprint(user)
 
 
 def make_token(user: User, purpose: str) -> str:

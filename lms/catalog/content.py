@@ -17,6 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from lms.catalog.markdown import is_relative
+from lms.core.display_text import clean_display_text
 from lms.quizzes.content import QuizSource, read_quiz_file, read_settings
 
 COMPETENCE_AREAS = (
@@ -229,7 +230,8 @@ def _course_values(data, lines, folder, path, errors) -> CourseSource:  # type: 
     hours = _hours(data, lines, path, errors)
     outcomes = _string_list(data, "learning_outcomes", lines, path, errors)
     return CourseSource(
-        slug=slug, folder=folder, title=text("title", 200), summary=text("summary", 400),
+        slug=slug, folder=folder, title=clean_display_text(text("title", 200)) or "",
+        summary=text("summary", 400),
         description=text("description", 20000), language=language if language in LANGUAGES else "sv",
         competence_areas=areas, sdgs=sdgs, estimated_hours=hours,
         certificate_design=text("certificate_design", 80), learning_outcomes=outcomes,
@@ -342,7 +344,7 @@ def _load_module(course: CourseSource, slug: str, position: int, path: Path, err
     _check_body_links(course, body, body_offset, path, errors)
     if len(errors.errors) > before:
         return None
-    return ModuleSource(slug=slug, position=position, title=title.strip(), minutes=minutes,
+    return ModuleSource(slug=slug, position=position, title=clean_display_text(title) or "", minutes=minutes,
                         required=required, body=body, quiz_file=quiz, path=path, quiz=quiz_source)
 
 

@@ -6,9 +6,10 @@ from typing import Callable, Iterable
 from urllib.parse import quote, unquote
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
+from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.catalog.content import ContentError, CourseSource, ModuleSource
 from lms.catalog.markdown import render_markdown
@@ -183,12 +184,7 @@ def catalogue_query(
     """Published courses matching a free-text search and the filters, by title."""
     query = select(Course).where(Course.published.is_(True)).order_by(Course.title, Course.id)
     for word in text.split():
-        pattern = f"%{word.lower()}%"
-        query = query.where(or_(
-            func.lower(Course.title).like(pattern),
-            func.lower(Course.summary).like(pattern),
-            func.lower(Course.description).like(pattern),
-        ))
+        query = query.where(any_contains_text(word, Course.title, Course.summary, Course.description))
     if area:
         query = query.where(Course.competence_areas.any(CourseCompetenceArea.area == area))
     if sdg:

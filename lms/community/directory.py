@@ -10,9 +10,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.auth.models import Organisation, User
 from lms.community.models import DirectoryOrganisation, DirectoryProfile
@@ -102,9 +103,7 @@ def withdraw_organisation_profile(organisation_id: int, *, actor_id: int, now: d
 
 
 def _matches(text: str, *columns):  # type: ignore[no-untyped-def]
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f"%{escaped}%"
-    return or_(*(func.lower(column).like(needle, escape="\\") for column in columns))
+    return any_contains_text(text, *columns)
 
 
 def listed_people(text: str = "") -> list[DirectoryProfile]:

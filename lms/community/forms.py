@@ -4,6 +4,7 @@ from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lms.community.models import REPLY_LABELS, ReportOutcome
+from lms.core.display_text import DISPLAY_TEXT
 
 
 class ActionForm(FlaskForm):
@@ -11,7 +12,7 @@ class ActionForm(FlaskForm):
 
 
 class ThreadForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)],
                          description=_l("You can use Markdown: **bold**, *italics*, lists and links."))
 

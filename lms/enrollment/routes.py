@@ -159,6 +159,8 @@ def bulk(cycle_id: int):
     cycle = _visible_cycle(cycle_id)
     organisation = _organisation_for_bulk()
     members = queries.organisation_members(organisation.id if organisation else None)
+    if not has_any_role(current_user, Role.COORDINATOR):
+        members = [member for member in members if service.contact_may_enrol(member)]
     form = BulkEnrolForm()
     form.user_ids.choices = [(m.id, f"{m.name} ({m.email})") for m in members]
     report = None

@@ -320,6 +320,22 @@ def split_addresses(text: str) -> list[str]:
     return [token.strip("<>\"'") for token in tokens if token.strip("<>\"'")]
 
 
+#: roles of the center's staff: an organisation contact does not enrol these accounts
+STAFF_ROLES = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
+NO_SUCH_MEMBER = _l("No member of your organisation has this e-mail address.")
+STAFF_ACCOUNT = _l("This is a staff account (trainer, coordinator or administrator): a coordinator enrols it.")
+
+
+def contact_may_enrol(user: User) -> bool:
+    """Whom an organisation contact may enrol (of their own members): learners, not staff accounts.
+
+    A contact speaks for the organisation's participants; the center's trainers, coordinators and
+    administrators take part only when a coordinator enrols them or they enrol themselves (their
+    enrolments touch planning: a trainer enrolled in a cycle they teach, double bookings).
+    """
+    return user.has_role(Role.LEARNER) and not user.has_role(*STAFF_ROLES)
+
+
 def bulk_enrol(cycle: Cycle, *, actor: User, user_ids: Iterable[int] = (), emails: str = "",
                now: datetime) -> list[BulkOutcome]:
     """Enrol many people at once; each gets a line saying what happened and why."""
@@ -327,8 +343,9 @@ def bulk_enrol(cycle: Cycle, *, actor: User, user_ids: Iterable[int] = (), email
     report: list[BulkOutcome] = []
     seen: set[int] = set()
     for label, user in _people(user_ids, split_addresses(emails)):
-        if user is None:
-            report.append(BulkOutcome(label, "refused", str(_l("No account has this e-mail address."))))
+        if user is None:  # to a contact, an unknown address and another organisation's member look alike
+            reason = _l("No account has this e-mail address.") if as_coordinator else NO_SUCH_MEMBER
+            report.append(BulkOutcome(label, "refused", str(reason)))
         elif user.id in seen:
             continue
         else:
@@ -347,10 +364,12 @@ def _people(user_ids: Iterable[int], emails: list[str]):
 
 def _enrol_one(cycle: Cycle, user: User, actor: User, as_coordinator: bool,
                now: datetime) -> BulkOutcome:
+    if not as_coordinator and not can_manage_user(actor, user):
+        return BulkOutcome(user.email, "refused", str(NO_SUCH_MEMBER))
     if not user.is_active:
         return BulkOutcome(user.email, "refused", str(_l("The account is not active.")))
-    if not as_coordinator and not can_manage_user(actor, user):
-        return BulkOutcome(user.email, "refused", str(_l("Not a member of your organisation.")))
+    if not as_coordinator and not contact_may_enrol(user):
+        return BulkOutcome(user.email, "refused", str(STAFF_ACCOUNT))
     try:
         enrolment = enrol(user.id, cycle, now=now, actor_id=actor.id,
                           check_window=not as_coordinator, decided=True)

@@ -10,6 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.admin.forms import CheckboxesField
+from lms.core.display_text import DISPLAY_TEXT
 from lms.planning.models import RecurrenceKind
 
 WEEKDAY_LABELS = [
@@ -20,7 +21,7 @@ NTH_LABELS = [(1, _l("first")), (2, _l("second")), (3, _l("third")), (4, _l("fou
 
 
 class RoomForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=120)])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1, max=1000)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)],
                           description=_l("Street, postcode and city, as a calendar shows it."))
@@ -36,7 +37,7 @@ class CycleForm(FlaskForm):
 
     preview_digest = HiddenField()
     course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)],
+    title = StringField(_l("Title"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=120)],
                         description=_l("For example “Våren 2027” or “Tisdagskvällar hösten 2027”."))
     first_date = DateField(_l("First date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at (local time)"), validators=[InputRequired()])

@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
 from lms.catalog.models import Course
+from lms.core.display_text import clean_display_text
 from lms.enrollment.service import fill_free_seats
 from lms.events import cycle_published
 from lms.extensions import db
@@ -146,7 +147,7 @@ def save_cycle(cycle: Cycle | None, spec: CycleSpec, *, actor_id: int | None, no
 
 def _apply_spec(cycle: Cycle, spec: CycleSpec) -> None:
     rec = spec.recurrence
-    cycle.course_id, cycle.title = spec.course_id, spec.title.strip()
+    cycle.course_id, cycle.title = spec.course_id, clean_display_text(spec.title) or ""
     cycle.recurrence_kind, cycle.rrule = rec.kind, rec.rule_text()
     cycle.first_date, cycle.start_time, cycle.duration_minutes = rec.first_date, rec.start_time, rec.duration_minutes
     cycle.session_count, cycle.until_date, cycle.skip_holidays = rec.count, rec.until, rec.skip_holidays

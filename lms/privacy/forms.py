@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAr
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from lms.auth.passwords import MAX_LENGTH
+from lms.core.display_text import DISPLAY_TEXT
 
 
 class EraseMyselfForm(FlaskForm):
@@ -30,6 +31,6 @@ class FeedbackForm(FlaskForm):
     message = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=5000)],
                             description=_l("What did not work, on which page, and what you needed."))
     page = StringField(_l("Page (if it is about a particular page)"), validators=[Optional(), Length(max=500)])
-    name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Your name (optional)"), filters=DISPLAY_TEXT, validators=[Optional(), Length(max=200)])
     email = EmailField(_l("Your e-mail (optional, if you want an answer)"),
                        validators=[Optional(), Email(), Length(max=254)])

@@ -9,7 +9,9 @@ from flask_login import current_user, login_required, logout_user
 from lms.audit.service import record_event
 from lms.auth.models import Role, User
 from lms.auth.passwords import verify_password
+from lms.auth import limits
 from lms.auth.permissions import role_required
+from lms.core.rate_limits import keeps_form
 from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
@@ -125,12 +127,13 @@ def privacy_notice():
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
-@limiter.limit(_feedback_limit, methods=["POST"])
+@limiter.limit(_feedback_limit, methods=["POST"], deduct_when=limits.count_real_attempt)
 def feedback():
     form = FeedbackForm(page=request.args.get("page", "")[:500])
     if current_user.is_authenticated and request.method == "GET":
         form.name.data, form.email.data = current_user.name, current_user.email
     if form.validate_on_submit():
+        limits.mark_attempt()  # a form with errors uses up no attempt
         service.send_feedback(message=form.message.data, name=form.name.data or "", email=form.email.data or "",
                               page=form.page.data or "", now=utcnow(),
                               user_id=current_user.id if current_user.is_authenticated else None)
@@ -138,6 +141,12 @@ def feedback():
         flash(_("Thank you. Your message has reached the administrators."), "success")
         return redirect(url_for("privacy.accessibility"))
     return render_template("privacy/feedback.html", form=form)
+
+
+@keeps_form("privacy.feedback")
+def _feedback_again(wait: str) -> str:
+    """The feedback form with the message as it was typed."""
+    return render_template("privacy/feedback.html", form=FeedbackForm())
 
 
 # --- the admins' tools ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
 from lms.extensions import db
@@ -71,9 +72,8 @@ def erasure_requests() -> list[ErasureRequest]:
 
 def find_person(text: str) -> list[User]:
     """Accounts whose e-mail or name contains `text` (for the admin's search)."""
-    pattern = f"%{text.strip().lower()}%"
     return list(db.session.execute(
-        select(User).where(User.email.like(pattern) | User.name.ilike(pattern))
+        select(User).where(any_contains_text(text.strip(), User.email, User.name))
         .options(joinedload(User.organisation)).order_by(User.name, User.id).limit(50)
     ).scalars())
 

@@ -5,11 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from lms.core.display_text import DISPLAY_TEXT
+
 NO_ORGANISATION = 0
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     organisation = SelectField(_l("Organisation"), coerce=int,
                                description=_l("The member organisation you take part for, if any."))

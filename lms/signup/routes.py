@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.auth import limits
 from lms.auth import service as accounts
 from lms.auth.mail import send_invitation
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
+from lms.core.rate_limits import keeps_form
 from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
@@ -25,7 +27,11 @@ register_navigation(NavItem(_l("Account requests"), "signup.requests",
 
 
 def _signup_limit() -> str:
-    return current_app.config.get("LMS_SIGNUP_RATE_LIMIT", "5 per hour")
+    return current_app.config["LMS_SIGNUP_RATE_LIMIT"]
+
+
+def _signup_address_limit() -> str:
+    return current_app.config["LMS_SIGNUP_ADDRESS_RATE_LIMIT"]
 
 
 def _invite(user) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +46,9 @@ def _signup_form() -> SignupForm:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(_signup_limit, methods=["POST"], deduct_when=limits.count_real_attempt)
+@limiter.limit(_signup_address_limit, methods=["POST"], key_func=limits.submitted_account,
+               deduct_when=limits.count_real_attempt)
 def signup():
     mode = service.signup_mode()
     if mode == "off":
@@ -48,6 +56,7 @@ def signup():
     form = _signup_form()
     if not form.validate_on_submit():
         return render_template("signup/signup.html", form=form, mode=mode)
+    limits.mark_attempt()  # a form with errors uses up no attempt
     values = dict(name=form.name.data, email=form.email.data, organisation_id=form.organisation.data or None,
                   locale=str(get_locale() or "sv"))
     if mode == "open":
@@ -63,6 +72,12 @@ def signup():
         flash(_("Thank you. Your request has been sent; you will receive an e-mail at %(email)s when it "
                 "has been approved.", email=form.email.data), "success")
     return redirect(url_for("core.index"))
+
+
+@keeps_form("signup.signup")
+def _signup_again(wait: str) -> str:
+    """The sign-up form as the person filled it in."""
+    return render_template("signup/signup.html", form=_signup_form(), mode=service.signup_mode())
 
 
 @bp.get("/signup/requests")

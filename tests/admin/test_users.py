@@ -1,4 +1,5 @@
 """Admins invite people, give roles, deactivate accounts and keep organisations."""
+import pytest
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
@@ -112,3 +113,12 @@ def test_a_bad_organisation_number_is_explained(admin_client):
         "name": "Nya föreningen", "sector": "non_profit", "organisation_number": "12-34",
     }, headers={"Accept-Language": "en"})
     assert response.status_code == 200 and "802000-0000" in response.text
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_"])
+def test_the_user_search_takes_like_wildcards_literally(admin_client, wildcard):
+    make_user(name="Lars Lärande", roles=["learner"])
+    make_user(name="Procent 100%_", roles=["learner"])
+    db.session.commit()
+    found = admin_client.get("/admin/users", query_string={"q": wildcard}).text
+    assert "Procent 100%_" in found and "Lars Lärande" not in found

@@ -131,12 +131,27 @@ def test_who_may_enrol_a_member(api, center, clock, who, status):
         assert response.json["status"] == "enrolled"
 
 
-def test_a_contact_enrols_only_their_own_members(api, center, clock):
-    stranger = make_user(organisation=make_organisation("Annan förening"))
+def test_a_contact_enrols_only_their_own_members_and_learns_nothing_of_other_accounts(api, center, clock):
+    stranger = make_user("annan@example.org", organisation=make_organisation("Annan förening"))
+    db.session.commit()
+    contact, path = api.as_(center.secrets["contact"]), f"/cycles/{center.cycle.id}/enrolments"
+    other_member = contact.post(path, json={"email": stranger.email}, headers={"Accept-Language": "en"})
+    nobody = contact.post(path, json={"email": "nobody@example.org"}, headers={"Accept-Language": "en"})
+    assert other_member.status_code == nobody.status_code == 422
+    assert other_member.json["errors"] == nobody.json["errors"] == {
+        "email": ["No member of your organisation has this e-mail address or id."]}
+    by_id = contact.post(path, json={"user_id": stranger.id})
+    assert by_id.status_code == 422 and by_id.json["errors"]["user_id"]
+
+
+def test_a_contact_does_not_enrol_a_staff_account_of_their_organisation(api, center, clock):
+    trainer = make_user("tranare@example.org", roles=["trainer", "learner"], organisation=center.organisation)
     db.session.commit()
     response = api.as_(center.secrets["contact"]).post(
-        f"/cycles/{center.cycle.id}/enrolments", json={"user_id": stranger.id})
-    assert response.status_code == 403
+        f"/cycles/{center.cycle.id}/enrolments", json={"user_id": trainer.id}, headers={"Accept-Language": "en"})
+    assert response.status_code == 403 and "staff account" in response.json["detail"]
+    assert api.as_(center.secrets["coordinator"]).post(
+        f"/cycles/{center.cycle.id}/enrolments", json={"user_id": trainer.id}).status_code == 201
 
 
 def test_enrolling_someone_twice_or_unknown_is_refused(api, center, clock):

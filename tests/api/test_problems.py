@@ -19,6 +19,11 @@ def test_an_unknown_address_under_the_api_is_a_404_problem(client):
     assert client.get("/no-such-page").mimetype == "text/html"  # pages outside the API keep their HTML
 
 
+def test_problem_type_links_are_on_the_configured_address_whatever_the_host_header(client):
+    response = client.get("/api/v1/no-such-thing", base_url="http://evil.example")
+    assert response.json["type"] == "http://localhost/api/v1/docs#problem-not-found"
+
+
 def test_a_wrong_method_is_a_405_problem_with_allow(client):
     response = client.delete("/api/v1/courses")
     _is_problem(response, 405)

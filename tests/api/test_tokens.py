@@ -179,3 +179,14 @@ def test_the_rate_limit_counts_per_token(api, center):
     body = _problem(response, 429)
     assert "3 per 1 minute" in body["detail"] and response.headers.get("Retry-After")
     assert api.as_(center.secrets["trainer"]).get("/me").status_code == 200
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LMS_API_FAILED_TOKEN_RATE_LIMIT="3 per minute")
+def test_unknown_tokens_are_limited_per_address(api, center):
+    here = {"REMOTE_ADDR": "203.0.113.5"}
+    guesses = [api.as_(tokens.PREFIX + f"guess{number:040d}").get("/me", environ_base=here) for number in range(4)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+    assert guesses[-1].headers.get("Retry-After")
+    learner = api.as_(center.secrets["learner"])
+    assert learner.get("/me", environ_base=here).status_code == 429
+    assert learner.get("/me", environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200

@@ -208,3 +208,10 @@ def test_the_catalogue_pages_its_courses_and_keeps_the_filters(client, app):
     assert f"Ledarskap {CATALOGUE_PAGE_SIZE:02d}" in second and "Ledarskap 00" not in second
     assert 'href="/courses?page=2&amp;area=Ledarskap"' in first
     assert "No course matches" in client.get("/courses?page=50", headers=EN).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "\\", "/"])
+def test_like_wildcards_in_the_search_are_taken_literally(client, courses, wildcard):
+    html = client.get("/courses", query_string={"q": wildcard}).text
+    for course in courses.values():
+        assert course.title not in html

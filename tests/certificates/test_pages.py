@@ -90,6 +90,14 @@ def test_verification_is_rate_limited(client, issued):
     assert statuses == [404, 404, 404, 429]
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, LMS_VERIFY_RATE_LIMIT="1 per 20 minutes")
+def test_the_rate_limit_page_says_the_real_wait(client, issued):
+    client.get("/verify/ABCD-EFGH-JKMN-P")
+    refused = client.get("/verify/ABCD-EFGH-JKMN-P", headers={"Accept-Language": "sv"})
+    assert refused.status_code == 429 and 19 * 60 < int(refused.headers["Retry-After"]) <= 20 * 60
+    assert "Försök igen om 20 minuter." in refused.text and "Vänta en minut" not in refused.text
+
+
 def test_the_coordinator_issues_by_hand_revokes_and_downloads_a_zip(app, setting, coordinator_client):
     setting.enrol("Klar Person", attended=5)
     exception = setting.enrol("Undantag Person", attended=2)

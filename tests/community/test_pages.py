@@ -179,3 +179,9 @@ def test_posts_without_a_csrf_token_are_rejected(app, board, path):
     db.session.expire_all()
     assert len(db.session.execute(select(BoardPost)).scalars().all()) == 1 and not thread.pinned
     assert directory.profile_of(board.coordinator.id) is None
+
+
+def test_a_board_thread_title_is_stored_without_a_right_to_left_override(app, board):
+    anna = _client(app, board.anna)
+    anna.post(f"/community/cycles/{board.cycle.id}/threads", data={"title": "Kassa\u202eboken", "body": "Hej"})
+    assert db.session.execute(select(BoardThread.title)).scalar_one() == "Kassaboken"

@@ -172,6 +172,15 @@ def test_feedback_is_rate_limited(client):
     assert codes == [302, 302, 429]
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, LMS_FEEDBACK_RATE_LIMIT="1 per 30 minutes")
+def test_feedback_over_the_limit_keeps_the_message_and_says_the_wait(client):
+    assert client.post("/feedback", data={"message": ""}).status_code == 200  # errors use up nothing
+    assert client.post("/feedback", data={"message": "Första"}).status_code == 302
+    refused = client.post("/feedback", data={"message": "Hissen är trasig igen"}, headers={"Accept-Language": "sv"})
+    assert refused.status_code == 429 and "Hissen är trasig igen" in refused.text
+    assert "Försök igen om 30 minuter." in refused.text
+
+
 def test_a_user_with_a_name_and_email_prefills_feedback(learner_client):
     html = learner_client.get("/feedback").get_data(as_text=True)
     assert learner_client.user.email in html

@@ -173,3 +173,25 @@ def test_the_home_page_shows_address_hours_an_upcoming_cycle_and_how_to_sign_up(
 @pytest.mark.config(LMS_SIGNUP="off")
 def test_the_home_page_links_no_sign_up_when_it_is_off(client):
     assert 'href="/signup"' not in client.get("/", headers=EN).text
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LMS_SIGNUP_RATE_LIMIT="2 per hour")
+def test_a_sign_up_form_with_errors_uses_up_no_attempt(client):
+    for _ in range(4):
+        assert _sign_up(client, "not an address").status_code == 200
+    assert _sign_up(client, "a@example.org").status_code == 302
+    assert _sign_up(client, "b@example.org").status_code == 302
+    refused = _sign_up(client, "c@example.org", name="Cecilia Ek")
+    assert refused.status_code == 429
+    assert 'value="Cecilia Ek"' in refused.text and 'value="c@example.org"' in refused.text
+    assert "Try again in" in refused.text
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LMS_SIGNUP_ADDRESS_RATE_LIMIT="1 per hour")
+def test_sign_ups_count_per_normalised_address_and_not_per_shared_wifi(app):
+    for number in range(5):  # a class signing up together on the center's wifi
+        assert _sign_up(app.test_client(), f"deltagare{number}@example.org").status_code == 302
+    again = app.test_client().post(
+        "/signup", data={"name": "Nina Ny", "email": "DELTAGARE0@\uff45xample.org", "organisation": 0},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers=EN)
+    assert again.status_code == 429
