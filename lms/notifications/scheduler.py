@@ -124,6 +124,12 @@ def _evaluation_invitations(now: datetime) -> Any:
     return queue_evaluation_invitations(now, after_each=db.session.commit)
 
 
+def _failed_mail_digest(now: datetime) -> Any:
+    from lms.notifications.failed_mail import queue_failed_mail_digest
+
+    return queue_failed_mail_digest(now)
+
+
 def _retention(now: datetime) -> Any:
     from lms.notifications.outbox import purge_old
     from lms.privacy.retention import apply_retention
@@ -154,6 +160,7 @@ JOBS: list[Job] = [
     Job("certificate-notices", _certificate_notices, "interval", {"minutes": 5}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
+    Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
     Job("retention", _retention, "cron", {"hour": 4, "minute": 30}),
 ]
 
