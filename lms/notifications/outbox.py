@@ -116,9 +116,19 @@ class Claim:
     attempt: int
 
 
+def _host() -> str:
+    """This host, and its process id namespace: two containers of one pod share a host name but
+    not their process ids, so a pid is only looked up among the processes it belongs to."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{namespace}"
+
+
 def claimer_id(role: str = "process") -> str:
     """Who claims, as "<role>@<host>:<pid>"; role "leader" is the scheduler holding the leader lock."""
-    return f"{role}@{socket.gethostname()}:{os.getpid()}"
+    return f"{role}@{_host()}:{os.getpid()}"
 
 
 def claim_due(now: datetime, limit: int, claimer: str | None = None) -> list[Claim]:
@@ -200,7 +210,7 @@ def _process_exists(pid: int) -> bool:
 
 def gone_claimers() -> list[str]:
     """Claimers of rows in *sending* known to be gone: processes of this host that no longer exist."""
-    host = socket.gethostname()
+    host = _host()
     claimers = db.session.execute(
         select(OutboxMessage.claimed_by).where(OutboxMessage.status == MessageStatus.SENDING,
                                                OutboxMessage.claimed_by.is_not(None)).distinct()

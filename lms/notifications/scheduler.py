@@ -56,12 +56,13 @@ def _dispatch(now: datetime) -> Any:
         total.reclaimed += reclaim_former_leaders(claimer, now)
         db.session.commit()
     transport, batch = transport_from_config(current_app.config), current_app.config["LMS_OUTBOX_BATCH"]
-    started = time.monotonic()
+    started, moment = time.monotonic(), now
     while True:
-        report = dispatch(transport, now + timedelta(seconds=time.monotonic() - started), claimer=claimer)
+        report = dispatch(transport, moment, claimer=claimer)
         total = total + report
         if report.handled < batch or time.monotonic() - started > DISPATCH_SECONDS:
             return total
+        moment = now + timedelta(seconds=time.monotonic() - started)
 
 
 def _reminders(now: datetime) -> Any:
