@@ -531,7 +531,8 @@ def retry_worth_sending(now: datetime) -> tuple[int, int]:
 
 
 def purge_old(now: datetime) -> int:
-    """Delete sent messages and read notifications older than LMS_OUTBOX_RETENTION_DAYS.
+    """Delete sent (and expired or superseded) messages and read notifications older than
+    LMS_OUTBOX_RETENTION_DAYS.
 
     Only what can no longer be computed again goes: reminders are computed for sessions ahead,
     session changes are marked notified, enrolment events are looked at for a few days only.
@@ -540,6 +541,12 @@ def purge_old(now: datetime) -> int:
     sent = db.session.execute(
         OutboxMessage.__table__.delete().where(OutboxMessage.status == MessageStatus.SENT,
                                                OutboxMessage.sent_at < before)
+    ).rowcount
+    # never sent, never to be: marked so at their next_attempt_at
+    sent += db.session.execute(
+        OutboxMessage.__table__.delete().where(
+            OutboxMessage.status.in_([MessageStatus.EXPIRED, MessageStatus.SUPERSEDED]),
+            OutboxMessage.next_attempt_at < before)
     ).rowcount
     read = db.session.execute(
         Notification.__table__.delete().where(Notification.read_at.is_not(None),

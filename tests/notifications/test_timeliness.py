@@ -292,3 +292,12 @@ def test_the_start_page_panel_is_for_admins_and_coordinators_with_failed_mail(ap
                                failed_mail_next="/")
     assert "Försök igen med e-posten som fortfarande är värd att skicka" in html and 'name="next" value="/"' in html
     assert re.search(r'name="csrf_token" value="[^"]+"', html)
+
+
+def test_expired_messages_are_deleted_with_the_sent_ones_after_the_retention(world):
+    _reminders(world)
+    dispatch(RecordingTransport(), world.sessions[0].starts_at + timedelta(minutes=1))
+    assert {r.status for r in outbox_rows(kind="reminder")} == {MessageStatus.EXPIRED}
+    assert outbox.purge_old(world.sessions[0].starts_at + timedelta(days=89)) == 0
+    assert outbox.purge_old(world.sessions[0].starts_at + timedelta(days=91)) >= 3
+    assert outbox_rows(kind="reminder") == []
