@@ -301,3 +301,14 @@ def test_expired_messages_are_deleted_with_the_sent_ones_after_the_retention(wor
     assert outbox.purge_old(world.sessions[0].starts_at + timedelta(days=89)) == 0
     assert outbox.purge_old(world.sessions[0].starts_at + timedelta(days=91)) >= 3
     assert outbox_rows(kind="reminder") == []
+
+
+def test_expired_reminders_are_shown_as_such_on_the_outbox_page_and_by_lms_outbox(world, admin_client, runner):
+    _reminders(world)
+    dispatch(RecordingTransport(), world.sessions[0].starts_at + timedelta(minutes=1))
+    page = admin_client.get("/notifications/outbox").text
+    assert "Expired messages" in page and "anna@example.org" in page.split('id="expired-heading"')[1]
+    assert "expired" in page
+    listed = runner.invoke(args=["lms", "outbox", "list", "--status", "expired"])
+    assert listed.exit_code == 0 and listed.output.count("\texpired\t") == 3
+    assert "expired 3" in runner.invoke(args=["lms", "outbox"]).output
