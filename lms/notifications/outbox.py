@@ -315,6 +315,8 @@ def _send_one(transport: Transport, claim: Claim, now: datetime, report: Dispatc
     from lms.notifications.timeliness import check_before_sending
 
     row = db.session.get(OutboxMessage, claim.message_id)
+    if row is None or row.status is not MessageStatus.SENDING or row.attempts != claim.attempt:
+        return  # reclaimed meanwhile (this claimer was taken for dead): the new claim sends it
     verdict = check_before_sending(row, now)
     if verdict is not None:
         if mark_unsent(claim, verdict.status, verdict.reason, now, hold=verdict.hold):

@@ -312,3 +312,16 @@ def test_expired_reminders_are_shown_as_such_on_the_outbox_page_and_by_lms_outbo
     listed = runner.invoke(args=["lms", "outbox", "list", "--status", "expired"])
     assert listed.exit_code == 0 and listed.output.count("\texpired\t") == 3
     assert "expired 3" in runner.invoke(args=["lms", "outbox"]).output
+
+
+def test_a_dispatcher_taken_for_dead_does_not_send_what_was_reclaimed_from_it(app):
+    queue_plain(2)
+    claims = claim_due(NOW, 10, "leader@elsewhere:1")
+    db.session.commit()
+    assert reclaim_former_leaders("leader@here:2", NOW) == 2  # a new leader took over
+    db.session.commit()
+    transport = RecordingTransport()
+    report = outbox.DispatchReport()
+    outbox._send_claims(transport, claims, NOW, "leader@elsewhere:1", report)  # the old one goes on
+    assert transport.sent == [] and report.sent == 0
+    assert dispatch(transport, NOW, claimer="leader@here:2").sent == 2
