@@ -43,6 +43,7 @@ class Defaults:
     LMS_OUTBOX_MAX_ATTEMPTS = 8
     LMS_OUTBOX_RETRY_SECONDS = 60
     LMS_OUTBOX_STUCK_MINUTES = 15
+    LMS_OUTBOX_HEARTBEAT_SECONDS = 90  # a claim whose claimer has been silent this long is taken for dead
     LMS_OUTBOX_BATCH = 100
     LMS_OUTBOX_RETENTION_DAYS = 90
     LMS_REMINDER_OFFSETS = (24, 2)  # hours before each session

@@ -91,11 +91,12 @@ def outbox_command(context: click.Context) -> None:
         state = health(utcnow())
         oldest = state.oldest_pending_at.isoformat(timespec="seconds") if state.oldest_pending_at else "-"
         click.echo(f"pending {state.pending}  sending {state.sending}  sent {state.sent}  "
-                   f"failed {state.failed}  stuck {state.stuck}  oldest pending {oldest}")
+                   f"failed {state.failed}  expired {state.expired}  superseded {state.superseded}  "
+                   f"stuck {state.stuck}  oldest pending {oldest}")
 
 
 @outbox_command.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "expired", "superseded"]))
 @click.option("--limit", default=50, show_default=True)
 @with_appcontext
 def outbox_list(status: str | None, limit: int) -> None:
@@ -117,7 +118,7 @@ def outbox_dispatch() -> None:
 
     report = dispatch(transport_from_config(current_app.config), utcnow())
     click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
-               f"reclaimed {report.reclaimed}")
+               f"not sent (no longer true) {report.dropped}, reclaimed {report.reclaimed}")
 
 
 @outbox_command.command("retry")

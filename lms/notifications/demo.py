@@ -1,6 +1,7 @@
 """Demo notifications: confirmations of the demo enrolments, attendance warnings and certificates,
-reminders sent before past sessions and waiting before the coming ones, one message that failed,
-and a learner's notification list.
+reminders sent before past sessions and waiting before the coming ones, two messages that failed
+(one still worth retrying) and one that expired, the admins' digest of them, and a learner's
+notification list.
 
 Everything goes through the real dedupe keys, so running it twice changes nothing.
 """
@@ -14,6 +15,7 @@ from lms.auth.service import find_user_by_email
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.notifications.compose import deliver
+from lms.notifications.failed_mail import queue_failed_mail_digest
 from lms.notifications.models import MessageStatus, Notification, OutboxMessage
 from lms.notifications.notices import queue_enrolment_notices
 from lms.notifications.progress import queue_attendance_warnings, queue_certificate_notices
@@ -37,8 +39,11 @@ def seed_notifications_demo() -> None:
     _coming_reminders(now)
     queue_due_reminders(now)
     _failed_message(learner_email(3))
+    _failed_message(learner_email(2), kind="enrolment_confirmed", now=now)
+    _expired_reminder(learner_email(1))
     _read_older(learner_email(0), now)
     db.session.flush()
+    queue_failed_mail_digest(now)
 
 
 def _past_reminders(now: datetime) -> None:
@@ -79,24 +84,42 @@ def _coming_reminders(now: datetime) -> None:
                     not_before=reminder.send_at)
 
 
-def _failed_message(email: str) -> None:
-    """One reminder that the mail server refused every time: the admins' outbox page shows it."""
+def _sent_row(email: str, kind: str) -> OutboxMessage | None:
     user = find_user_by_email(email)
     if user is None:
-        return
-    row = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.user_id == user.id,
-                                    OutboxMessage.kind == "reminder",
-                                    OutboxMessage.status == MessageStatus.SENT)
+        return None
+    statuses = [MessageStatus.SENT] if kind == "reminder" else [MessageStatus.SENT, MessageStatus.PENDING]
+    return db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.kind == kind,
+                                    OutboxMessage.status.in_(statuses))
         .order_by(OutboxMessage.id.desc()).limit(1)
     ).scalar_one_or_none()
-    already = db.session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.FAILED).limit(1)
-    ).first()
-    if row is None or already is not None:
+
+
+def _already(status: MessageStatus, kind: str) -> bool:
+    return db.session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.status == status, OutboxMessage.kind == kind).limit(1)
+    ).first() is not None
+
+
+def _failed_message(email: str, kind: str = "reminder", now: datetime | None = None) -> None:
+    """A message the mail server refused every time: the admins' outbox page and start page show
+    it. A reminder of a past session is no longer worth sending; a confirmation still is."""
+    row = _sent_row(email, kind)
+    if row is None or _already(MessageStatus.FAILED, kind):
         return
     row.status, row.sent_at, row.attempts = MessageStatus.FAILED, None, 8
-    row.last_error = DEMO_ERROR % user.email
+    row.next_attempt_at = now or row.next_attempt_at
+    row.last_error = DEMO_ERROR % row.recipient
+
+
+def _expired_reminder(email: str) -> None:
+    """A reminder the outbox caught up with only after its session began: recorded, never sent."""
+    row = _sent_row(email, "reminder")
+    if row is None or _already(MessageStatus.EXPIRED, "reminder"):
+        return
+    row.status, row.sent_at = MessageStatus.EXPIRED, None
+    row.last_error = "not sent: the session had begun when its turn came"
 
 
 def _read_older(email: str, now: datetime) -> None:

@@ -26,6 +26,7 @@ class Kind(str, enum.Enum):
     BOARD_REPLY = "board_reply"
     BOARD_REPORT = "board_report"
     ACCOUNT_REQUEST = "account_request"
+    OUTBOX_FAILED = "outbox_failed"
 
 
 #: kinds a person may stop by e-mail (preferences, or the unsubscribe link in the message)
@@ -51,6 +52,7 @@ KIND_LABELS = {
     Kind.BOARD_REPLY: _l("Reply on the board"),
     Kind.BOARD_REPORT: _l("Board post reported"),
     Kind.ACCOUNT_REQUEST: _l("Account request"),
+    Kind.OUTBOX_FAILED: _l("E-mail not delivered"),
 }
 
 
@@ -62,10 +64,11 @@ def kind_label(value: str) -> str:
 
 
 def status_label(status) -> str:  # type: ignore[no-untyped-def]
-    """A message's status in words (pending, sending, sent, failed)."""
+    """A message's status in words (pending, sending, sent, failed, expired, superseded)."""
     from lms.notifications.models import MessageStatus
 
     return str({
         MessageStatus.PENDING: _l("pending"), MessageStatus.SENDING: _l("sending"),
         MessageStatus.SENT: _l("sent"), MessageStatus.FAILED: _l("failed"),
+        MessageStatus.EXPIRED: _l("expired"), MessageStatus.SUPERSEDED: _l("superseded"),
     }[status])

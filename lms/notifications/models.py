@@ -38,6 +38,10 @@ class MessageStatus(str, enum.Enum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: not sent because it was no longer true when its turn came (a reminder after the session began)
+    EXPIRED = "expired"
+    #: replaced by a later message about the same thing (a session moved again before the first notice left)
+    SUPERSEDED = "superseded"
 
 
 class OutboxMessage(db.Model):
@@ -46,7 +50,7 @@ class OutboxMessage(db.Model):
     `dedupe_key` is UNIQUE: whatever computes a message again (a second scheduler, a restart, a
     retry) finds the row and adds nothing. The dispatcher moves a row pending → sending (a
     claim, by one conditional UPDATE) → sent, or back to pending with a later `next_attempt_at`,
-    or to failed after the last attempt.
+    or to failed after the last attempt; expired or superseded when, at its turn, it is no longer true.
     """
 
     __tablename__ = "outbox_messages"
@@ -73,6 +77,10 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: who claimed it: "<role>@<host>:<pid>" (role "leader" for the scheduler holding the lock)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    #: refreshed by the claimer while it works through its batch; a stale one means it died
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
 

@@ -4,7 +4,9 @@ The planning work stores each change as a `SessionChange` row and the enrolment 
 each decision as an `AuditEvent`, both in the transaction of the change itself; these ticks turn
 them into messages, so nothing is lost if the process dies right after the change. A burst of
 edits to one session waits until it has been quiet for LMS_CHANGE_NOTICE_DELAY_MINUTES and then
-goes out as one message about the session as it is now.
+goes out as one message about the session as it is now. A notice about a session that still waits
+to be sent (the mail server was away) is superseded by the next one, which tells the time the
+person last heard of as the time before (see timeliness.py).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from lms.notifications.kinds import Kind
 from lms.notifications.models import Notification
 from lms.notifications.outbox import existing_keys
 from lms.notifications.reminders import people_of_cycles
+from lms.notifications.timeliness import before_of_notice, supersede_change_notices, waiting_change_notices
 from lms.planning.models import (
     ClassSession, Cycle, CycleStatus, SessionChange, SessionChangeKind,
 )
@@ -83,13 +86,17 @@ def _session_notices(group: list[SessionChange], now: datetime) -> int:
     method = "CANCEL" if kind is Kind.SESSION_CANCELLED else "REQUEST"
     invite = Invite([session_event(session, url=link)], method, session.cycle.course.title)
     context = {"session": session, "cycle": session.cycle, "course": session.cycle.course,
-               "room": session.room, "kind": kind.value,
-               "before_starts_at": _parse(before.get("starts_at")) if before else None}
+               "room": session.room, "kind": kind.value}
+    waiting = waiting_change_notices(session.id)  # earlier notices the person has not received
     queued = 0
     for user in people_of_cycles([session.cycle_id]).get(session.cycle_id, []):
         key = f"{kind.value}:session:{session.id}:change:{group[-1].id}:user:{user.id}"
-        notice = Notice(kind, key, "session_changed", context, link, invite)
+        heard = before_of_notice(session.id, waiting[user.id]) if user.id in waiting else before
+        notice = Notice(kind, key, "session_changed",
+                        dict(context, before_starts_at=_parse(heard.get("starts_at")) if heard else None),
+                        link, invite)
         queued += deliver(user, notice, now=now)
+        supersede_change_notices(session.id, user.id, key, now)
     return queued
 
 

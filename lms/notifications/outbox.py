@@ -9,7 +9,14 @@ Exactly once, as far as a database can make it so:
   different rows instead of waiting); a row one dispatcher claimed is never claimed by another;
 - marking sent or failed is guarded by the attempt number the claim gave, so a dispatcher that
   was too slow (its row was reclaimed) cannot overwrite what the next attempt did;
-- a row left in *sending* by a process that died is reclaimed after LMS_OUTBOX_STUCK_MINUTES.
+- each claim records its claimer ("<role>@<host>:<pid>") and a heartbeat the claimer refreshes
+  while it works through its batch; a row left in *sending* is reclaimed as soon as its claimer is
+  known to be gone: a scheduler that took over the leader lock reclaims the former leader's
+  claims, a claimer on this host whose process no longer exists is gone, and a heartbeat older
+  than LMS_OUTBOX_HEARTBEAT_SECONDS means its claimer died elsewhere. LMS_OUTBOX_STUCK_MINUTES
+  remains the last resort;
+- each message is checked against the present just before it is sent (`timeliness.py`): a
+  reminder whose session began is *expired*, a change notice a later one replaced is *superseded*.
 
 A process that dies after the mail server accepted a message but before the row is marked sent
 sends it again after the reclaim: the Message-ID is the same both times (and the file transport
@@ -18,6 +25,9 @@ rewrites the same file), so the receiving side sees one message twice rather tha
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -35,6 +45,10 @@ from lms.notifications.transports import Transport
 
 MAX_BACKOFF = timedelta(hours=6)
 ERROR_LENGTH = 2000
+#: a dispatcher refreshes the heartbeat of its claims at most this often
+HEARTBEAT_EVERY = timedelta(seconds=10)
+#: statuses that end a message's life without it being sent
+NOT_SENT = (MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.SUPERSEDED)
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,22 @@ class Claim:
     attempt: int
 
 
-def claim_due(now: datetime, limit: int) -> list[Claim]:
+def _host() -> str:
+    """This host, and its process id namespace: two containers of one pod share a host name but
+    not their process ids, so a pid is only looked up among the processes it belongs to."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{namespace}"
+
+
+def claimer_id(role: str = "process") -> str:
+    """Who claims, as "<role>@<host>:<pid>"; role "leader" is the scheduler holding the leader lock."""
+    return f"{role}@{_host()}:{os.getpid()}"
+
+
+def claim_due(now: datetime, limit: int, claimer: str | None = None) -> list[Claim]:
     """Move up to `limit` due pending rows to *sending*, atomically; the caller commits at once."""
     due = (
         select(OutboxMessage.id)
@@ -122,7 +151,8 @@ def claim_due(now: datetime, limit: int) -> list[Claim]:
     rows = db.session.execute(
         update(OutboxMessage)
         .where(wanted, OutboxMessage.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1,
+                claimed_by=claimer or claimer_id(), heartbeat_at=now)
         .returning(OutboxMessage.id, OutboxMessage.attempts)
         .execution_options(synchronize_session=False)
     ).all()
@@ -159,23 +189,78 @@ def mark_failed_attempt(claim: Claim, error: str, now: datetime) -> MessageStatu
     return status
 
 
-def reclaim_stuck(now: datetime) -> int:
-    """Rows left in *sending* longer than the timeout (their process died) are tried again."""
-    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
-    stuck = (OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_at < limit)
+def heartbeat(claimer: str, now: datetime) -> int:
+    """The claimer is alive: refresh the heartbeat of the rows it holds in *sending*."""
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_by == claimer)
+        .values(heartbeat_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def gone_claimers() -> list[str]:
+    """Claimers of rows in *sending* known to be gone: processes of this host that no longer exist."""
+    host = _host()
+    claimers = db.session.execute(
+        select(OutboxMessage.claimed_by).where(OutboxMessage.status == MessageStatus.SENDING,
+                                               OutboxMessage.claimed_by.is_not(None)).distinct()
+    ).scalars().all()
+    gone = []
+    for claimer in claimers:
+        _role, _, place = claimer.partition("@")
+        claimer_host, _, pid = place.rpartition(":")
+        if claimer_host == host and pid.isdigit() and int(pid) != os.getpid() and not _process_exists(int(pid)):
+            gone.append(claimer)
+    return gone
+
+
+def _stuck_condition(now: datetime):  # type: ignore[no-untyped-def]
+    """Rows in *sending* whose claimer died: gone, silent too long, or (last resort) claimed too long ago."""
+    config = current_app.config
+    too_old = now - timedelta(minutes=config["LMS_OUTBOX_STUCK_MINUTES"])
+    silent = now - timedelta(seconds=config["LMS_OUTBOX_HEARTBEAT_SECONDS"])
+    return (OutboxMessage.status == MessageStatus.SENDING) & (
+        (OutboxMessage.claimed_at < too_old) | (OutboxMessage.heartbeat_at < silent)
+        | OutboxMessage.claimed_by.in_(gone_claimers())
+    )
+
+
+def _reclaim(condition, now: datetime, note: str) -> int:  # type: ignore[no-untyped-def]
     last = current_app.config["LMS_OUTBOX_MAX_ATTEMPTS"]
-    note = "no answer from the attempt started at claimed_at; tried again"
     failed = db.session.execute(
-        update(OutboxMessage).where(*stuck, OutboxMessage.attempts >= last)
-        .values(status=MessageStatus.FAILED, last_error=note)
+        update(OutboxMessage).where(condition, OutboxMessage.attempts >= last)
+        .values(status=MessageStatus.FAILED, last_error=note, claimed_by=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     retried = db.session.execute(
-        update(OutboxMessage).where(*stuck)
-        .values(status=MessageStatus.PENDING, next_attempt_at=now, last_error=note)
+        update(OutboxMessage).where(condition)
+        .values(status=MessageStatus.PENDING, next_attempt_at=now, last_error=note, claimed_by=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     return failed + retried
+
+
+def reclaim_stuck(now: datetime) -> int:
+    """Rows left in *sending* by a claimer that died are tried again (or failed, after the last attempt)."""
+    return _reclaim(_stuck_condition(now), now, "no answer from the attempt started at claimed_at; tried again")
+
+
+def reclaim_former_leaders(leader: str, now: datetime) -> int:
+    """Called by a scheduler that has just taken the leader lock: the lock was free, so the
+    scheduler that held it before is gone, and the rows it had claimed are tried again at once."""
+    condition = ((OutboxMessage.status == MessageStatus.SENDING)
+                 & OutboxMessage.claimed_by.like("leader@%") & (OutboxMessage.claimed_by != leader))
+    return _reclaim(condition, now, "the scheduler that claimed it is gone; tried again")
 
 
 @dataclass
@@ -184,34 +269,59 @@ class DispatchReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    #: claimed but not sent: no longer true (expired, superseded) or held back for a moment
+    dropped: int = 0
 
     @property
     def handled(self) -> int:
-        """Claimed messages this dispatch tried to send."""
-        return self.sent + self.retrying + self.failed
+        """Claimed messages this dispatch dealt with."""
+        return self.sent + self.retrying + self.failed + self.dropped
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
         return DispatchReport(self.reclaimed + other.reclaimed, self.sent + other.sent,
-                              self.retrying + other.retrying, self.failed + other.failed)
+                              self.retrying + other.retrying, self.failed + other.failed,
+                              self.dropped + other.dropped)
 
 
-def dispatch(transport: Transport, now: datetime, *, limit: int | None = None) -> DispatchReport:
+def dispatch(transport: Transport, now: datetime, *, limit: int | None = None,
+             claimer: str | None = None) -> DispatchReport:
     """Reclaim stuck rows, claim due ones, send each and record the outcome. Commits as it goes.
 
     Each outcome is committed on its own, so a crash loses at most the row being sent, and that
-    row is reclaimed later.
+    row is reclaimed later. The claimer's heartbeat moves on from `now` as the batch goes (by the
+    monotonic clock); the outcomes carry the batch's time.
     """
+    claimer = claimer or claimer_id()
     report = DispatchReport(reclaimed=reclaim_stuck(now))
-    claims = claim_due(now, limit or current_app.config["LMS_OUTBOX_BATCH"])
+    claims = claim_due(now, limit or current_app.config["LMS_OUTBOX_BATCH"], claimer)
     db.session.commit()
-    for claim in claims:
-        _send_one(transport, claim, now, report)
-        db.session.commit()
+    _send_claims(transport, claims, now, claimer, report)
     return report
 
 
+def _send_claims(transport: Transport, claims: list[Claim], now: datetime, claimer: str,
+                 report: DispatchReport) -> None:
+    started, beaten = time.monotonic(), now
+    for claim in claims:
+        moment = now + timedelta(seconds=time.monotonic() - started)
+        if moment - beaten >= HEARTBEAT_EVERY:
+            heartbeat(claimer, moment)
+            beaten = moment
+        _send_one(transport, claim, now, report)
+        db.session.commit()
+
+
 def _send_one(transport: Transport, claim: Claim, now: datetime, report: DispatchReport) -> None:
+    from lms.notifications.timeliness import check_before_sending
+
     row = db.session.get(OutboxMessage, claim.message_id)
+    if row is None or row.status is not MessageStatus.SENDING or row.attempts != claim.attempt:
+        return  # reclaimed meanwhile (this claimer was taken for dead): the new claim sends it
+    verdict = check_before_sending(row, now)
+    if verdict is not None:
+        if mark_unsent(claim, verdict.status, verdict.reason, now, hold=verdict.hold):
+            report.dropped += 1
+        return
     try:
         transport.send(build_message(row), name=file_name(row))
     except Exception as error:  # noqa: BLE001  (any failure of a transport is retried)
@@ -227,6 +337,18 @@ def _send_one(transport: Transport, claim: Claim, now: datetime, report: Dispatc
             report.sent += 1
 
 
+def mark_unsent(claim: Claim, status: MessageStatus, reason: str, now: datetime,
+                hold: timedelta | None = None) -> bool:
+    """Record that a claimed message was not sent because it is no longer true (expired,
+    superseded), or, with `hold`, put it back for later without counting the attempt."""
+    if hold is not None:
+        values = dict(status=MessageStatus.PENDING, attempts=OutboxMessage.attempts - 1,
+                      next_attempt_at=now + hold, last_error=reason, claimed_by=None)
+    else:
+        values = dict(status=status, last_error=reason, next_attempt_at=now, claimed_by=None)
+    return db.session.execute(_guarded(claim).values(**values)).rowcount == 1
+
+
 def send_now(message_id: int, transport: Transport, now: datetime) -> DispatchReport:
     """Claim and send one freshly committed row at once (account e-mails should not wait a tick)."""
 
@@ -234,7 +356,8 @@ def send_now(message_id: int, transport: Transport, now: datetime) -> DispatchRe
         row = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
-            .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1,
+                    claimed_by=claimer_id(), heartbeat_at=now)
             .returning(OutboxMessage.attempts)
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
@@ -243,9 +366,7 @@ def send_now(message_id: int, transport: Transport, now: datetime) -> DispatchRe
     report = DispatchReport()
     claims = claim_this()
     db.session.commit()
-    for claim in claims:
-        _send_one(transport, claim, now, report)
-        db.session.commit()
+    _send_claims(transport, claims, now, claimer_id(), report)
     return report
 
 
@@ -292,6 +413,8 @@ class Health:
     failed: int
     oldest_pending_at: datetime | None
     stuck: int
+    expired: int = 0
+    superseded: int = 0
 
 
 def health(now: datetime) -> Health:
@@ -305,14 +428,14 @@ def health(now: datetime) -> Health:
         pending=counts.get(MessageStatus.PENDING, 0), sending=counts.get(MessageStatus.SENDING, 0),
         sent=counts.get(MessageStatus.SENT, 0), failed=counts.get(MessageStatus.FAILED, 0),
         oldest_pending_at=oldest, stuck=len(stuck_messages(now)),
+        expired=counts.get(MessageStatus.EXPIRED, 0), superseded=counts.get(MessageStatus.SUPERSEDED, 0),
     )
 
 
 def stuck_messages(now: datetime) -> list[OutboxMessage]:
-    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
+    """Rows in *sending* whose claimer died (see reclaim_stuck); the next dispatch takes them again."""
     return list(db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.SENDING,
-                                    OutboxMessage.claimed_at < limit).order_by(OutboxMessage.id)
+        select(OutboxMessage).where(_stuck_condition(now)).order_by(OutboxMessage.id)
     ).scalars())
 
 
@@ -324,21 +447,94 @@ def messages(status: MessageStatus | None = None, limit: int = 100) -> list[Outb
 
 
 def retry(message_id: int, now: datetime) -> bool:
-    """Give a failed (or stuck) message a fresh set of attempts, from now."""
-    limit = now - timedelta(minutes=current_app.config["LMS_OUTBOX_STUCK_MINUTES"])
+    """Give a failed (or stuck) message a fresh set of attempts, from now.
+
+    Expired and superseded messages are not retried: they are no longer true.
+    """
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id,
-               (OutboxMessage.status == MessageStatus.FAILED)
-               | ((OutboxMessage.status == MessageStatus.SENDING) & (OutboxMessage.claimed_at < limit)))
-        .values(status=MessageStatus.PENDING, attempts=0, next_attempt_at=now)
+               (OutboxMessage.status == MessageStatus.FAILED) | _stuck_condition(now))
+        .values(status=MessageStatus.PENDING, attempts=0, next_attempt_at=now, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
+# --- failed mail where admins and coordinators look -------------------------------------------
+
+@dataclass(frozen=True)
+class FailedSummary:
+    """Failed messages as plain values, for a start page's panel and the admins' digest."""
+
+    count: int
+    oldest_at: datetime | None
+    #: failed messages still worth sending (a reminder whose session began is not)
+    worth_retrying: int
+    #: ids of those, oldest first (at most FAILED_LISTED)
+    retry_ids: tuple[int, ...] = ()
+    expired: int = 0
+
+    @property
+    def any(self) -> bool:
+        return self.count > 0
+
+
+FAILED_LISTED = 500
+
+
+def _worth_retrying(now: datetime) -> list[int]:
+    from lms.notifications.timeliness import check_before_sending
+
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(FAILED_LISTED)
+    ).scalars().all()
+    return [row.id for row in rows if _still_worth(row, now, check_before_sending)]
+
+
+def _still_worth(row: OutboxMessage, now: datetime, check) -> bool:  # type: ignore[no-untyped-def]
+    verdict = check(row, now)
+    return verdict is None or verdict.hold is not None
+
+
+def failed_summary(now: datetime) -> FailedSummary:
+    """How many messages failed, since when, and which of them are still worth sending."""
+    count, oldest = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status == MessageStatus.FAILED)
+    ).one()
+    expired = db.session.execute(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.status == MessageStatus.EXPIRED)
+    ).scalar_one()
+    worth = _worth_retrying(now) if count else []
+    return FailedSummary(count=count, oldest_at=oldest, worth_retrying=len(worth), retry_ids=tuple(worth),
+                         expired=expired)
+
+
+def retry_worth_sending(now: datetime) -> tuple[int, int]:
+    """Retry every failed message still worth sending; the others (no longer true) are marked
+    expired or superseded. Returns (retried, dropped)."""
+    from lms.notifications.timeliness import check_before_sending
+
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED).order_by(OutboxMessage.id)
+    ).scalars().all()
+    retried = dropped = 0
+    for row in rows:
+        verdict = check_before_sending(row, now)
+        if verdict is None or verdict.hold is not None:
+            retried += retry(row.id, now)
+        else:
+            row.status, row.last_error = verdict.status, verdict.reason
+            dropped += 1
+    db.session.flush()
+    return retried, dropped
+
+
 def purge_old(now: datetime) -> int:
-    """Delete sent messages and read notifications older than LMS_OUTBOX_RETENTION_DAYS.
+    """Delete sent (and expired or superseded) messages and read notifications older than
+    LMS_OUTBOX_RETENTION_DAYS.
 
     Only what can no longer be computed again goes: reminders are computed for sessions ahead,
     session changes are marked notified, enrolment events are looked at for a few days only.
@@ -347,6 +543,12 @@ def purge_old(now: datetime) -> int:
     sent = db.session.execute(
         OutboxMessage.__table__.delete().where(OutboxMessage.status == MessageStatus.SENT,
                                                OutboxMessage.sent_at < before)
+    ).rowcount
+    # never sent, never to be: marked so at their next_attempt_at
+    sent += db.session.execute(
+        OutboxMessage.__table__.delete().where(
+            OutboxMessage.status.in_([MessageStatus.EXPIRED, MessageStatus.SUPERSEDED]),
+            OutboxMessage.next_attempt_at < before)
     ).rowcount
     read = db.session.execute(
         Notification.__table__.delete().where(Notification.read_at.is_not(None),

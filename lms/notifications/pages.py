@@ -3,13 +3,14 @@ and a cycle's reminder lead times for coordinators.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
+from lms.auth.urls import safe_next_url
 from lms.db_types import utcnow
 from lms.extensions import csrf, db
 from lms.notifications import outbox, service
@@ -121,6 +122,7 @@ def outbox_page():
     now = utcnow()
     return render_template(
         "notifications/outbox.html", health=outbox.health(now), now=now,
+        failed_mail=outbox.failed_summary(now), expired=outbox.messages(MessageStatus.EXPIRED, limit=30),
         failed=outbox.messages(MessageStatus.FAILED, limit=200), stuck=outbox.stuck_messages(now),
         recent=outbox.messages(limit=30), form=ActionForm(), kind_label=kind_label,
         status_label=status_label,
@@ -137,6 +139,22 @@ def retry(message_id: int):
     else:
         flash(_("Only failed or stuck messages can be retried."), "error")
     return redirect(url_for("notifications.outbox_page"))
+
+
+@bp.post("/notifications/outbox/retry-failed")
+@role_required(Role.COORDINATOR)  # and admins, who pass every gate
+def retry_failed():
+    """The failed mail panel's one action: retry the failed messages still worth sending."""
+    _checked(ActionForm())
+    retried, dropped = outbox.retry_worth_sending(utcnow())
+    db.session.commit()
+    flash(ngettext("%(num)d message will be sent again at the next dispatch.",
+                   "%(num)d messages will be sent again at the next dispatch.", retried), "success")
+    if dropped:
+        flash(ngettext("%(num)d message is no longer true and was not retried.",
+                       "%(num)d messages are no longer true and were not retried.", dropped), "info")
+    fallback = url_for("notifications.outbox_page") if current_user.has_role(Role.ADMIN) else url_for("core.index")
+    return redirect(safe_next_url(request.form.get("next"), fallback))
 
 
 # --- a cycle's reminders, for coordinators ---------------------------------------------------

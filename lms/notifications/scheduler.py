@@ -14,14 +14,14 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +29,7 @@ from sqlalchemy.pool import NullPool
 
 from lms.db_types import utcnow
 from lms.extensions import db
+from lms.notifications.outbox import claimer_id
 
 LOCK_RETRY_SECONDS = 30
 #: how long one outbox tick keeps sending while mail waits (the tick comes every 30 s)
@@ -38,19 +39,30 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 *
 
 def _dispatch(now: datetime) -> Any:
     """Send batch after batch while mail waits, for up to DISPATCH_SECONDS: a burst of reminders
-    leaves at the transport's pace, not one batch per tick."""
-    from flask import current_app
+    leaves at the transport's pace, not one batch per tick. Each batch is claimed at its own time.
 
-    from lms.notifications.outbox import DispatchReport, dispatch
+    The leading scheduler claims as its lock's holder; its first tick after taking the lock
+    reclaims at once what the scheduler that led before had claimed (it is gone: the lock was free).
+    """
+    from flask import current_app, g
+
+    from lms.notifications.outbox import DispatchReport, claimer_id, dispatch, reclaim_former_leaders
     from lms.notifications.transports import transport_from_config
 
+    lock: LeaderLock | None = g.get("scheduler_lock")
+    claimer = lock.holder if lock is not None else claimer_id("once")
+    total = DispatchReport()
+    if lock is not None and lock.take_over():
+        total.reclaimed += reclaim_former_leaders(claimer, now)
+        db.session.commit()
     transport, batch = transport_from_config(current_app.config), current_app.config["LMS_OUTBOX_BATCH"]
-    started, total = time.monotonic(), DispatchReport()
+    started, moment = time.monotonic(), now
     while True:
-        report = dispatch(transport, now)
+        report = dispatch(transport, moment, claimer=claimer)
         total = total + report
         if report.handled < batch or time.monotonic() - started > DISPATCH_SECONDS:
             return total
+        moment = now + timedelta(seconds=time.monotonic() - started)
 
 
 def _reminders(now: datetime) -> Any:
@@ -113,6 +125,12 @@ def _evaluation_invitations(now: datetime) -> Any:
     return queue_evaluation_invitations(now, after_each=db.session.commit)
 
 
+def _failed_mail_digest(now: datetime) -> Any:
+    from lms.notifications.failed_mail import queue_failed_mail_digest
+
+    return queue_failed_mail_digest(now)
+
+
 def _retention(now: datetime) -> Any:
     from lms.notifications.outbox import purge_old
     from lms.privacy.retention import apply_retention
@@ -143,6 +161,7 @@ JOBS: list[Job] = [
     Job("certificate-notices", _certificate_notices, "interval", {"minutes": 5}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
+    Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
     Job("retention", _retention, "cron", {"hour": 4, "minute": 30}),
 ]
 
@@ -156,6 +175,7 @@ def run_job(app: Flask, job: Job, now: datetime | None = None, lock: LeaderLock 
         app.logger.warning("scheduler: job %s skipped, another scheduler leads", job.id)
         return None
     with app.app_context():
+        g.scheduler_lock = lock
         try:
             result = job.run(now or utcnow())
             db.session.commit()
@@ -194,18 +214,34 @@ def job_intervals(overrides: dict[str, float]) -> dict[str, dict[str, Any]]:
 # --- one active scheduler --------------------------------------------------------------------
 
 class LeaderLock:
-    """Held by the one scheduler that works; released when its process ends, however it ends."""
+    """Held by the one scheduler that works; released when its process ends, however it ends.
+
+    The scheduler's jobs run in threads of their own and each asks `still_held()` before its
+    tick: the lock's one connection is used under a threading lock, one thread at a time (a
+    connection is not safe to share between threads).
+    """
 
     def __init__(self, database_url: str):
         self.url = make_url(database_url)
         self._connection: Connection | None = None
         self._file = None
+        self._guard = threading.RLock()
+        #: the claimer id of this scheduler's outbox claims while it leads
+        self.holder = claimer_id("leader")
+        self._taken = False
 
     def acquire(self) -> bool:
         """Take the lock if it is free (never waits)."""
-        if self.url.get_backend_name() == "postgresql":
-            return self._acquire_advisory()
-        return self._acquire_file()
+        with self._guard:
+            got = self._acquire_advisory() if self.url.get_backend_name() == "postgresql" else self._acquire_file()
+            self._taken = self._taken or got
+            return got
+
+    def take_over(self) -> bool:
+        """True once after each time the lock was taken: the time to reclaim the former leader's claims."""
+        with self._guard:
+            taken, self._taken = self._taken, False
+            return taken
 
     def _acquire_advisory(self) -> bool:
         # a connection of its own, outside the pool: the lock lives exactly as long as it does
@@ -227,6 +263,10 @@ class LeaderLock:
         scheduler goes on ticking; a waiting scheduler may then have taken over. Asked before each
         tick, this lets only one of them work. A file lock lasts as long as the process.
         """
+        with self._guard:
+            return self._still_held()
+
+    def _still_held(self) -> bool:
         if self.url.get_backend_name() != "postgresql":
             return self._file is not None or self._acquire_file()
         if self._connection is not None:
@@ -238,9 +278,11 @@ class LeaderLock:
                 self._connection.invalidate()
                 self._connection = None
         try:
-            return self._acquire_advisory()
+            got = self._acquire_advisory()
         except DBAPIError:  # the database is still away: the tick would fail anyway
             return False
+        self._taken = self._taken or got
+        return got
 
     def _acquire_file(self) -> bool:
         database = self.url.database or "memory"
@@ -254,6 +296,10 @@ class LeaderLock:
         return True
 
     def release(self) -> None:
+        with self._guard:
+            self._release()
+
+    def _release(self) -> None:
         if self._connection is not None:
             self._connection.close()  # ends the session, and so the advisory lock
             self._connection = None

@@ -114,9 +114,11 @@ def test_the_backoff_is_capped(app):
 
 
 def test_a_row_left_sending_by_a_dead_process_is_reclaimed_after_the_timeout(app):
+    """The last resort: a claimer elsewhere that keeps its heartbeat but never finishes."""
     [message_id] = queue_plain(1)
-    assert [c.message_id for c in claim_due(NOW, 10)] == [message_id]
-    db.session.commit()  # ... and the process dies here
+    assert [c.message_id for c in claim_due(NOW, 10, "leader@elsewhere:1")] == [message_id]
+    db.session.commit()  # ... and the process hangs here
+    outbox.heartbeat("leader@elsewhere:1", NOW + timedelta(minutes=13, seconds=30))
     transport = RecordingTransport()
     assert dispatch(transport, NOW + timedelta(minutes=14)).sent == 0  # maybe still sending
     report = dispatch(transport, NOW + timedelta(minutes=16))
