@@ -342,3 +342,28 @@ def test_learners_at_risk(setup, coordinator_client, trainer, trainer_client, at
 
 def test_my_attendance_when_not_enrolled(learner_client):
     assert "you are not enrolled in any cycle" in learner_client.get("/my/attendance", headers=EN).text
+
+
+def test_the_waiting_list_keeps_everyone_who_has_not_come(setup, trainer, learner, at):
+    """Users loaded fresh in a request have no log-in session; they must still be told apart."""
+    at(FIRST_START - minutes(2))
+    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    assert learner.post("/checkin", data={"code": state["code"]}).status_code == 302
+    db.session.expunge_all()  # as in production: a new request loads every learner afresh
+    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    assert [p["name"] for p in state["checked_in"]] == ["Deltagare A"]
+    assert sorted(state["waiting"]) == ["Deltagare B", "Deltagare C"]
+
+
+def test_users_are_the_same_person_only_by_primary_key(app):
+    from lms.auth.models import User
+    first, second = make_user(name="Ett"), make_user(name="Två")
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    db.session.expunge_all()
+    again = db.session.get(User, first_id)
+    fresh = db.session.get(User, second_id)
+    assert again != fresh and again not in [fresh] and len({again, fresh}) == 2
+    db.session.expunge_all()
+    assert db.session.get(User, first_id) == again and hash(db.session.get(User, first_id)) == hash(again)
+    assert User(email="a@example.org", name="A") != User(email="b@example.org", name="B")
