@@ -208,3 +208,22 @@ def test_the_catalogue_pages_its_courses_and_keeps_the_filters(client, app):
     assert f"Ledarskap {CATALOGUE_PAGE_SIZE:02d}" in second and "Ledarskap 00" not in second
     assert 'href="/courses?page=2&amp;area=Ledarskap"' in first
     assert "No course matches" in client.get("/courses?page=50", headers=EN).get_data(as_text=True)
+
+
+def test_my_learning_shows_cycles_one_holds_a_place_in_before_any_module_is_done(app, learner_client):
+    from lms.enrollment.models import EnrolmentStatus
+    from lms.db_types import utcnow
+    from lms.enrollment.service import enrol
+    from tests.factories import make_cycle
+
+    open_cycle = make_cycle(make_course("mote-kurs", title="Mötesteknik"), title="Hösten", capacity=1)
+    full_cycle = make_cycle(make_course("ekonomi-kurs", title="Föreningsekonomi"), title="Våren", capacity=1)
+    other = make_user(name="Tar platsen")
+    enrol(other.id, full_cycle, check_window=False, now=utcnow())
+    assert enrol(learner_client.user.id, open_cycle, check_window=False, now=utcnow()).status is EnrolmentStatus.ENROLLED
+    assert enrol(learner_client.user.id, full_cycle, check_window=False, now=utcnow()).status is EnrolmentStatus.WAITLISTED
+    db.session.commit()
+    page = learner_client.get("/my/learning", headers=EN).text
+    assert "Mötesteknik" in page and "Hösten" in page and "enrolled" in page
+    assert "Föreningsekonomi" in page and "Våren" in page and "on the wait-list" in page
+    assert "not started a course" not in page
