@@ -24,6 +24,12 @@ register_navigation(NavItem(_l("My data"), "privacy.my_data", ()), before="auth.
 register_navigation(NavItem(_l("Privacy"), "privacy.admin_index", (Role.ADMIN,)), before="certificates.mine")
 
 
+@bp.app_template_test("reference_column")
+def _is_reference_column(column: str) -> bool:
+    """Internal numbers (ids) that a person reading their data has no use for; the download keeps them."""
+    return column == "id" or column.endswith("_id")
+
+
 @bp.context_processor
 def _data_helpers() -> dict:
     import json
