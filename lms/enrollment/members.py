@@ -34,10 +34,10 @@ class MemberLine:
 
 
 def _members_query(organisation_id: int | None) -> Select:
-    """Who counts as a member: every account of the organisation that has not been erased
-    (None: of any organisation)."""
+    """Who counts as a member: every account of the organisation (None: of any organisation),
+    erased ones too, as they still took part (the page shows them without name or link)."""
     of = User.organisation_id.is_not(None) if organisation_id is None else User.organisation_id == organisation_id
-    return select(User).where(of, User.anonymised_at.is_(None))
+    return select(User).where(of)
 
 
 def member_count(organisation_id: int | None) -> int:

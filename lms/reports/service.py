@@ -333,7 +333,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
 
 
 def _members(organisation_id: int | None) -> int:
-    """Members by the rule of the members page (accounts not erased), so the figure and that list agree."""
+    """Members by the rule of the members page, so the figure and that list agree."""
     from lms.enrollment.members import member_count
 
     return member_count(organisation_id)
