@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lms.enrollment.demo import seed_members_demo
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email
@@ -85,6 +86,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_meeting_place_demo()
     seed_privacy_demo()
     seed_signup_demo()
+    seed_members_demo(password_hash)
     db.session.commit()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),

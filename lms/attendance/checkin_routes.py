@@ -67,12 +67,13 @@ def _screen_state(session) -> dict:  # type: ignore[no-untyped-def]
     records = service.records_of(session.id)
     roster = service.session_roster(session)
     arrived = [u for u in roster if u.id in records and records[u.id].status in ATTENDED]
+    arrived_ids = {u.id for u in arrived}
     state = {
         "window": window, "opens_at": opens.isoformat(), "closes_at": closes.isoformat(),
         "code": None, "rotates_at": None, "qr": None, "url": None,
         "message": _window_message(window, opens, closes),
         "checked_in": [{"name": u.name, "status": str(STATUS_LABELS[records[u.id].status])} for u in arrived],
-        "waiting": [u.name for u in roster if u not in arrived],
+        "waiting": [u.name for u in roster if u.id not in arrived_ids],
     }
     if window == "open":
         code, rotates_at = service.current_code(session, _secret(), now, settings)

@@ -90,6 +90,26 @@ class User(UserMixin, db.Model):
             return None
         return self.current_login_session.token
 
+    def __eq__(self, other: object) -> bool:
+        """One person is one row: users compare by primary key, not by log-in session.
+
+        Flask-Login's ``UserMixin.__eq__`` compares ``get_id()``, which is ``None`` for everyone
+        without a live log-in session, so any two such users would be "equal". A user not yet
+        flushed (no id) is equal only to itself.
+        """
+        if not isinstance(other, User):
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self.id == other.id
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self.id) if self.id is not None else object.__hash__(self)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r}>"
 

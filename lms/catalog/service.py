@@ -239,6 +239,8 @@ def set_published(course: Course, published: bool, *, actor_id: int) -> None:
 class CourseProgress:
     course: Course
     done_module_ids: frozenset[int]
+    #: the person's current enrolments in the course's cycles (enrolled, wait-listed, asked)
+    enrolments: tuple = ()
 
     @property
     def required_modules(self) -> list[Module]:
@@ -291,7 +293,14 @@ def mark_module_not_done(user_id: int, module: Module) -> None:
 
 
 def my_learning(user_id: int) -> list[CourseProgress]:
-    """Every course the learner has started, with progress, most recently active first."""
+    """Every course the learner has started or holds a place in, most recently active first.
+
+    A cycle one is enrolled in, wait-listed for or has asked to join shows from the start, not
+    only once a module is done; courses without progress yet come after those with progress.
+    """
+    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.planning.models import Cycle
+
     rows = db.session.execute(
         select(Module.course_id, func.max(ModuleProgress.completed_at))
         .join(ModuleProgress, ModuleProgress.module_id == Module.id)
@@ -299,14 +308,25 @@ def my_learning(user_id: int) -> list[CourseProgress]:
         .group_by(Module.course_id)
         .order_by(func.max(ModuleProgress.completed_at).desc())
     ).all()
+    current = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
+    enrolments = db.session.execute(
+        select(Enrolment).join(Cycle, Cycle.id == Enrolment.cycle_id)
+        .options(selectinload(Enrolment.cycle))
+        .where(Enrolment.user_id == user_id, Enrolment.status.in_(current))
+        .order_by(Cycle.first_date, Cycle.id)
+    ).scalars().all()
+    by_course: dict[int, list] = {}
+    for enrolment in enrolments:
+        by_course.setdefault(enrolment.cycle.course_id, []).append(enrolment)
     course_ids = [row[0] for row in rows]
+    course_ids += [i for i in by_course if i not in course_ids]
     if not course_ids:
         return []
     courses = {c.id: c for c in db.session.execute(
         select(Course).options(selectinload(Course.modules)).where(Course.id.in_(course_ids))
     ).scalars()}
     done = done_module_ids(user_id)
-    return [CourseProgress(courses[i], done) for i in course_ids]
+    return [CourseProgress(courses[i], done, tuple(by_course.get(i, ()))) for i in course_ids]
 
 
 def readable_course(slug: str, user_id: int | None, *, is_staff: bool) -> Course | None:

@@ -38,6 +38,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("Organisations"), "admin.organisations", (Role.ADMIN,)),
     NavItem(_l("Planning"), "planning.index", (Role.COORDINATOR,)),
     NavItem(_l("Enrolment requests"), "enrollment.requests", (Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
+    NavItem(_l("Members"), "enrollment.members_page", (Role.ORGANISATION_CONTACT,)),
     NavItem(_l("My sessions"), "planning.my_sessions", (Role.TRAINER,)),
     NavItem(_l("My schedule"), "enrollment.my_schedule", (Role.LEARNER,)),
     NavItem(_l("Attendance"), "attendance.index", (Role.TRAINER, Role.COORDINATOR, Role.ORGANISATION_CONTACT)),

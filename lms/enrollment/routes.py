@@ -173,3 +173,4 @@ def bulk(cycle_id: int):
         if has_any_role(current_user, Role.COORDINATOR) else []
     return render_template("enrollment/bulk.html", cycle=cycle, form=form, report=report,
                            organisation=organisation, organisations=organisations)
+from lms.enrollment import members_routes  # noqa: E402,F401  (registers the members pages on bp)

@@ -29,6 +29,7 @@ def queue_attendance_warnings(now: datetime) -> int:
         select(AttendanceWarning).where(AttendanceWarning.notified_at.is_(None))
         .options(joinedload(AttendanceWarning.user)).order_by(AttendanceWarning.id)
     ).scalars().all()
+    warnings = [w for w in warnings if _still_holds(w, now)]
     queued = sum(_warning_notices(w, now) for w in warnings)
     if warnings:
         db.session.execute(
@@ -37,6 +38,23 @@ def queue_attendance_warnings(now: datetime) -> int:
             .values(notified_at=now).execution_options(synchronize_session=False)
         )
     return queued
+
+
+def _still_holds(warning: AttendanceWarning, now: datetime) -> bool:
+    """Re-check the rule when the notice is built: a corrected mis-tap must not send a warning.
+
+    A warning that no longer holds is deleted (not marked sent), so that it is raised again if
+    the learner really does fall behind later; one that holds gets today's figures.
+    """
+    from lms.attendance.service import WARNING_FOR, attendance_summary
+
+    summary = attendance_summary(warning.user_id, warning.cycle_id, now)
+    if summary is None or not summary.at_risk or WARNING_FOR.get(summary.standing) is not warning.kind:
+        db.session.delete(warning)
+        db.session.flush()
+        return False
+    warning.attended, warning.counted = summary.attended_counted, summary.counted_so_far
+    return True
 
 
 def _warning_notices(warning: AttendanceWarning, now: datetime) -> int:

@@ -253,3 +253,12 @@ SESSION_STATUS_LABELS = {
     SessionStatus.MOVED: _l("moved"),
     SessionStatus.CANCELLED: _l("cancelled"),
 }
+#: what a session that is over (and was not cancelled) is called: the stored status stays "scheduled"
+HELD_LABEL = _l("held")
+
+
+def session_status_label(session: ClassSession, now: datetime | None = None):  # type: ignore[no-untyped-def]
+    """The status to show for a session, derived from time: one that is over has been held."""
+    if session.status is not SessionStatus.CANCELLED and session.ends_at <= (now or utcnow()):
+        return HELD_LABEL
+    return SESSION_STATUS_LABELS[session.status]

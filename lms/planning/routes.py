@@ -18,8 +18,8 @@ from lms.planning import queries, service
 from lms.planning.forms import CycleForm, RoomForm, SessionForm
 from lms.enrollment.models import ENROLMENT_STATUS_LABELS
 from lms.planning.models import (
-    CYCLE_STATUS_LABELS, SESSION_STATUS_LABELS, ClassSession, Cycle, CycleStatus, PlanningError,
-    RecurrenceKind, Room,
+    CYCLE_STATUS_LABELS, ClassSession, Cycle, CycleStatus, PlanningError,
+    RecurrenceKind, Room, session_status_label,
 )
 from lms.planning.recurrence import Recurrence, rule_parts
 
@@ -340,5 +340,5 @@ def my_session(session_id: int):
 @bp.app_context_processor
 def _labels() -> dict:
     """Status names for the planning and enrolment templates."""
-    return dict(cycle_status_label=CYCLE_STATUS_LABELS.get, session_status_label=SESSION_STATUS_LABELS.get,
+    return dict(cycle_status_label=CYCLE_STATUS_LABELS.get, session_status_label=session_status_label,
                 enrolment_status_label=ENROLMENT_STATUS_LABELS.get)

@@ -15,7 +15,7 @@ from lms.core.rate_limits import keeps_form
 from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
-from lms.privacy import export, service
+from lms.privacy import export, readable, service
 from lms.privacy.erasure import ErasureError, erase_user
 from lms.privacy.forms import ActionForm, AdminEraseForm, DeclineForm, EraseMyselfForm, FeedbackForm
 from lms.privacy.models import ErasureRequest, FeedbackMessage
@@ -26,11 +26,10 @@ register_navigation(NavItem(_l("My data"), "privacy.my_data", ()), before="auth.
 register_navigation(NavItem(_l("Privacy"), "privacy.admin_index", (Role.ADMIN,)), before="certificates.mine")
 
 
-COLUMN_LABELS = {
-    "id": _l("Id"), "name": _l("Name"), "email": _l("E-mail"), "status": _l("Status"), "course": _l("Course"),
-    "cycle": _l("Cycle"), "module": _l("Module"), "created_at": _l("Created"), "kind": _l("Kind"),
-    "title": _l("Title"), "subject": _l("Subject"), "table": _l("Table"), "records": _l("Records"),
-}
+@bp.app_template_test("reference_column")
+def _is_reference_column(column: str) -> bool:
+    """Internal numbers (ids) that a person reading their data has no use for; the download keeps them."""
+    return column == "id" or column.endswith("_id")
 
 
 @bp.context_processor
@@ -42,16 +41,13 @@ def _data_helpers() -> dict:
     labels = {ErasureStatus.PENDING: _l("pending"), ErasureStatus.DONE: _l("erased"),
               ErasureStatus.DECLINED: _l("declined")}
 
-    def show_value(value):  # type: ignore[no-untyped-def]
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return _("yes") if value else _("no")
-        if isinstance(value, (dict, list)):
-            return json.dumps(value, ensure_ascii=False, default=export.plain)
-        return value
+    def show_value(value, column="", section=""):  # type: ignore[no-untyped-def]
+        shown = readable.show_value(value, column, section, yes_no=lambda v: _("yes") if v else _("no"))
+        if isinstance(shown, (dict, list)):
+            return json.dumps(shown, ensure_ascii=False, default=export.plain)
+        return shown
 
-    return dict(column_label=lambda key: COLUMN_LABELS.get(key, key.replace("_", " ")), show_value=show_value,
+    return dict(column_label=readable.column_label, show_value=show_value,
                 erasure_status=lambda status: str(labels[status]))
 
 

@@ -322,7 +322,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
     total = roll_up(lambda f: [("total", "")])
     return OrganisationReport(
         organisation=organisation, period=period,
-        members=sum(queries.member_counts(org_id).values()),
+        members=_members(org_id),
         total=total[0] if total else Line("total", ""),
         by_course=roll_up(lambda f: [(f.course_title, f.course_title)]),
         by_area=roll_up(lambda f: [(area, area) for area in topics[f.course_id].areas]),
@@ -330,6 +330,13 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
         by_organisation=roll_up(lambda f: [(organisations.get(f.organisation_id, ""),) * 2]),
         people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id]) for f in facts],
     )
+
+
+def _members(organisation_id: int | None) -> int:
+    """Members by the rule of the members page, so the figure and that list agree."""
+    from lms.enrollment.members import member_count
+
+    return member_count(organisation_id)
 
 
 def _person(fact: EnrolmentFact, tally: Tally, policy: ExcusedPolicy) -> PersonLine:

@@ -342,3 +342,63 @@ def test_learners_at_risk(setup, coordinator_client, trainer, trainer_client, at
 
 def test_my_attendance_when_not_enrolled(learner_client):
     assert "you are not enrolled in any cycle" in learner_client.get("/my/attendance", headers=EN).text
+
+
+def test_the_waiting_list_keeps_everyone_who_has_not_come(setup, trainer, learner, at):
+    """Users loaded fresh in a request have no log-in session; they must still be told apart."""
+    at(FIRST_START - minutes(2))
+    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    assert learner.post("/checkin", data={"code": state["code"]}).status_code == 302
+    db.session.expunge_all()  # as in production: a new request loads every learner afresh
+    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    assert [p["name"] for p in state["checked_in"]] == ["Deltagare A"]
+    assert sorted(state["waiting"]) == ["Deltagare B", "Deltagare C"]
+
+
+def test_users_are_the_same_person_only_by_primary_key(app):
+    from lms.auth.models import User
+    first, second = make_user(name="Ett"), make_user(name="Två")
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    db.session.expunge_all()
+    again = db.session.get(User, first_id)
+    fresh = db.session.get(User, second_id)
+    assert again != fresh and again not in [fresh] and len({again, fresh}) == 2
+    db.session.expunge_all()
+    assert db.session.get(User, first_id) == again and hash(db.session.get(User, first_id)) == hash(again)
+    assert User(email="a@example.org", name="A") != User(email="b@example.org", name="B")
+
+
+def test_a_note_saved_with_late_is_kept(setup, trainer, at):
+    at(FIRST_START + minutes(10))
+    learner = setup.learners[1]
+    response = trainer.post(roll_call_url(setup, learner), data={"status": "late", "note": "Bussen var sen"}, headers=FETCH)
+    assert response.status_code == 200, response.text
+    db.session.expire_all()
+    note = db.session.execute(select(Attendance.note).where(
+        Attendance.session_id == setup.first.id, Attendance.user_id == learner.id)).scalar_one()
+    assert note == "Bussen var sen"
+    assert "Bussen var sen" in trainer.get(roll_call_url(setup)).text
+
+
+def test_the_roll_call_of_a_session_not_started_says_why_and_offers_only_excused(setup, trainer, at):
+    at(FIRST_START - timedelta(days=2))
+    page = trainer.get(roll_call_url(setup), headers=EN).text
+    assert "has not started yet" in page
+    assert re.search(r'value="present"[^>]*disabled', page) and re.search(r'value="late"[^>]*disabled', page)
+    assert not re.search(r'value="excused"[^>]*disabled', page)
+    assert re.search(r'<button type="submit" class="button" disabled[^>]*>Mark all present', page)
+    at(FIRST_START + minutes(5))
+    page = trainer.get(roll_call_url(setup), headers=EN).text
+    assert "has not started yet" not in page and not re.search(r'value="present"[^>]*disabled', page)
+
+
+def test_the_trainers_session_page_links_to_the_roll_call_and_says_held_when_over(app, setup, trainer, monkeypatch):
+    page = trainer.get(f"/my/sessions/{setup.first.id}", headers=EN).text
+    assert f'href="/attendance/sessions/{setup.first.id}"' in page and "Roll call" in page
+    assert "scheduled" in page and "held" not in page
+    monkeypatch.setattr("lms.planning.models.utcnow", lambda: setup.first.ends_at + minutes(1))
+    page = trainer.get(f"/my/sessions/{setup.first.id}", headers=EN).text
+    assert "held" in page and "scheduled" not in page
+    listing = trainer.get("/my/sessions", headers=EN).text
+    assert "held" in listing and "scheduled" in listing  # the first is over, the others are ahead

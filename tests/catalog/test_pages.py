@@ -215,3 +215,22 @@ def test_like_wildcards_in_the_search_are_taken_literally(client, courses, wildc
     html = client.get("/courses", query_string={"q": wildcard}).text
     for course in courses.values():
         assert course.title not in html
+
+
+def test_my_learning_shows_cycles_one_holds_a_place_in_before_any_module_is_done(app, learner_client):
+    from lms.enrollment.models import EnrolmentStatus
+    from lms.db_types import utcnow
+    from lms.enrollment.service import enrol
+    from tests.factories import make_cycle
+
+    open_cycle = make_cycle(make_course("mote-kurs", title="Mötesteknik"), title="Hösten", capacity=1)
+    full_cycle = make_cycle(make_course("ekonomi-kurs", title="Föreningsekonomi"), title="Våren", capacity=1)
+    other = make_user(name="Tar platsen")
+    enrol(other.id, full_cycle, check_window=False, now=utcnow())
+    assert enrol(learner_client.user.id, open_cycle, check_window=False, now=utcnow()).status is EnrolmentStatus.ENROLLED
+    assert enrol(learner_client.user.id, full_cycle, check_window=False, now=utcnow()).status is EnrolmentStatus.WAITLISTED
+    db.session.commit()
+    page = learner_client.get("/my/learning", headers=EN).text
+    assert "Mötesteknik" in page and "Hösten" in page and "enrolled" in page
+    assert "Föreningsekonomi" in page and "Våren" in page and "on the wait-list" in page
+    assert "not started a course" not in page

@@ -140,3 +140,14 @@ def test_learners_cannot_bulk_enrol(app, learner_client):
     db.session.commit()
     assert learner_client.get(f"/cycles/{cycle.id}/bulk").status_code == 403
     assert learner_client.post(f"/cycles/{cycle.id}/bulk", data={"emails": "x@example.org"}).status_code == 403
+
+
+def test_the_enrol_button_says_who_is_enrolled(app, coordinator_client, learner_client):
+    """A coordinator or contact enrols others ("Anmäl de valda"); a learner enrols themselves."""
+    cycle = make_cycle(first_date=date(2030, 3, 5), capacity=5)
+    db.session.commit()
+    coordinator_client.user.locale = learner_client.user.locale = "sv"
+    db.session.commit()
+    bulk = coordinator_client.get(f"/cycles/{cycle.id}/bulk").text
+    assert "Anmäl mig" not in bulk and "Anmäl de valda" in bulk
+    assert "Anmäl mig" in learner_client.get(f"/cycles/{cycle.id}").text

@@ -186,3 +186,22 @@ def test_a_user_with_a_name_and_email_prefills_feedback(learner_client):
     assert learner_client.user.email in html
 
 
+
+
+def test_my_data_reads_in_the_persons_language_with_local_times(learner):
+    """Column names and internal values are translated, times are in Europe/Stockholm."""
+    from datetime import datetime, timezone
+
+    from lms.attendance.models import Attendance
+    user = db.session.get(User, learner.user.id)
+    user.locale = "sv"
+    record = db.session.execute(select(Attendance).where(Attendance.user_id == user.id)).scalars().first()
+    record.recorded_at = datetime(2030, 1, 8, 17, 5, tzinfo=timezone.utc)  # 18:05 in Malmö
+    db.session.commit()
+    html = learner.get("/my/data").get_data(as_text=True)
+    for english in ("recorded_at", ">recorded at<", ">session starts at<", ">user id<", ">roll_call<", ">pending<"):
+        assert english not in html
+    assert "Registrerad" in html and "8 jan. 2030 18:05" in html and "17:05" not in html
+    assert "närvarokontroll" in html or "upprop" in html  # the roll call method, in Swedish
+    download = json.loads(learner.get("/my/data.json").get_data(as_text=True))
+    assert any(row["recorded_at"] == "2030-01-08T17:05:00+00:00" for row in download["attendance"])

@@ -7,8 +7,22 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!list) return;
   const texts = list.dataset;
   const pending = new Set();
+  const inFlight = new WeakMap();  // form -> true while its row is being sent
 
+  // One request per row at a time: a tap on "late" and the note typed just after must not race,
+  // or the first (without the note) could arrive last and wipe the note. A change made while a
+  // row is being sent is sent again, with everything the row then holds, once the first is done.
   const save = async (form) => {
+    if (inFlight.get(form)) { inFlight.set(form, "again"); return; }
+    inFlight.set(form, true);
+    try { await send(form); } finally {
+      const again = inFlight.get(form) === "again";
+      inFlight.delete(form);
+      if (again) save(form);
+    }
+  };
+
+  const send = async (form) => {
     const status = form.querySelector(".rollcall-status");
     const data = new FormData(form);
     if (!data.get("status")) return;
@@ -39,6 +53,11 @@ document.addEventListener("DOMContentLoaded", () => {
   list.querySelectorAll("form.rollcall-form").forEach((form) => {
     form.querySelectorAll(".rollcall-save").forEach((button) => { button.hidden = true; });
     form.addEventListener("change", () => save(form));
+    // a note typed and left without leaving the field (phone keyboards) is saved too
+    form.querySelectorAll("input[name=note]").forEach((note) => {
+      let timer;
+      note.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => save(form), 800); });
+    });
     form.addEventListener("submit", (event) => { event.preventDefault(); save(form); });
   });
 
