@@ -7,6 +7,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from lms.admin.forms import CheckboxesField
+from lms.core.input import bounded_int
 
 #: days until a new token expires; 0 = never
 EXPIRY_CHOICES = [(30, _l("In 30 days")), (90, _l("In 90 days")), (365, _l("In a year")),
@@ -17,7 +18,7 @@ class NewTokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("What the token is for, e.g. “Check-in kiosk, entrance”."))
     scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired(message=_l("Choose at least one scope."))])
-    expires_in_days = SelectField(_l("Expires"), coerce=int, choices=EXPIRY_CHOICES, default=90)
+    expires_in_days = SelectField(_l("Expires"), coerce=bounded_int, choices=EXPIRY_CHOICES, default=90)
 
 
 class RevokeTokenForm(FlaskForm):
