@@ -5,8 +5,6 @@ of day (the plan of a cycle, in Europe/Stockholm) are plain ISO dates and `HH:MM
 """
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lms.api.models import TokenScope
