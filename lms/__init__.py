@@ -44,6 +44,7 @@ def init_extensions(app: Flask) -> None:
     from lms import models  # noqa: F401  (every model known before the first query)
     from lms.auth.session import init_login
     from lms.core.i18n import init_babel
+    from lms.core.input import init_input_checks
     from lms.core.page_cache import init_page_cache
     from lms.core.rate_limits import init_rate_limit_answers
     from lms.core.security import init_security_headers
@@ -60,6 +61,7 @@ def init_extensions(app: Flask) -> None:
     init_security_headers(app)
     init_templating(app)
     init_page_cache(app)
+    init_input_checks(app)  # before the blueprints: their `<int:...>` are bounded
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.core.display_text import DISPLAY_TEXT
+from lms.core.input import bounded_int
 
 class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
@@ -19,7 +20,7 @@ def _role_choices():
 
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
-    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
+    organisation_id = SelectField(_l("Organisation"), coerce=bounded_int, validators=[Optional()])
     roles = CheckboxesField(_l("Roles"), choices=_role_choices())
     locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
 

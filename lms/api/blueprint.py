@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from lms.api.auth import authenticate_request, rate_limit, rate_limit_key
+from lms.core.input import raise_refused_api_input
 from lms.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,6 +19,7 @@ DOCUMENT_ENDPOINTS = {"api.openapi", "api.docs"}
 def _authenticate() -> None:
     if request.endpoint not in DOCUMENT_ENDPOINTS:
         authenticate_request()
+    raise_refused_api_input()  # NUL, control characters, deep JSON: lms/core/input.py
 
 
 @bp.after_request

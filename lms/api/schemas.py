@@ -5,20 +5,18 @@ of day (the plan of a cycle, in Europe/Stockholm) are plain ISO dates and `HH:MM
 """
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lms.api.models import TokenScope
 from lms.api.pagination import PAGE_FIELDS
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.attendance.rules import Standing
+from lms.core.input import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lms.enrollment.models import EnrolmentStatus
 from lms.planning.models import CycleStatus, RecurrenceKind, SessionStatus
 
 
 #: ids are 32-bit integers in the database: larger numbers name nothing (and must not reach SQL)
-MAX_ID = 2**31 - 1
 ID = validate.Range(min=1, max=MAX_ID)
 
 
@@ -322,7 +320,7 @@ class VerificationSchema(OutSchema):
 # --- planning --------------------------------------------------------------------------------
 
 #: plans are for this century: it keeps the recurrence arithmetic far from the calendar's ends
-PLAN_DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
+PLAN_DATES = validate.Range(min=EARLIEST_DATE, max=LATEST_DATE)
 
 
 class RecurrenceInSchema(Schema):

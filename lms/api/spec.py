@@ -39,7 +39,8 @@ details (`application/problem+json`).
 """
 
 ERROR_RESPONSES = {
-    400: ("BadRequest", "The request could not be read (malformed JSON, a cursor not ours)."),
+    400: ("BadRequest", "The request could not be read (malformed JSON, a cursor not ours, a NUL or other "
+                        "control character in any value, JSON nested more than 32 levels)."),
     401: ("Unauthorized", "No token, or an unknown, revoked or expired one."),
     403: ("Forbidden", "The token lacks the scope, or its owner may not act on this object."),
     404: ("NotFound", "No such object, or not visible to the caller."),
@@ -71,7 +72,6 @@ def operation(**declared: Any) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(**path_args: Any):
-            _check_ids(path_args)
             if op.scope is not None:
                 require_scope(op.scope)
             kwargs = dict(path_args)
@@ -85,12 +85,6 @@ def operation(**declared: Any) -> Callable:
         return wrapped
 
     return decorator
-
-
-def _check_ids(path_args: dict[str, Any]) -> None:
-    """An id beyond the database's integers names nothing: 404 before any query."""
-    if any(isinstance(value, int) and value > MAX_ID for value in path_args.values()):
-        raise ApiProblem("not-found", _l("There is nothing at this address."))
 
 
 def _json_body() -> Any:
@@ -186,15 +180,14 @@ def _path_parameters(rule) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def _describe(op: Operation, rule, operation_id: str) -> dict:  # type: ignore[no-untyped-def]
-    statuses = set(op.problems) | {401, 429}  # 401: a bad token is refused everywhere
+    # 400: a control character or too deep JSON anywhere (lms/core/input.py); 401: a bad token
+    statuses = set(op.problems) | {400, 401, 429}
     if op.scope is not None:
         statuses |= {403}
     if rule.arguments:
         statuses |= {404}
     if op.query is not None or op.body is not None:
         statuses |= {422}
-    if op.query is not None or op.body is not None:
-        statuses |= {400}  # a body that is not JSON, a cursor that is not ours
     description = op.description
     if op.scope is not None:
         description = f"Scope: `{op.scope.value}`. {description}".strip()

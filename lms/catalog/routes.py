@@ -15,6 +15,7 @@ from lms.catalog.forms import ProgressForm, PublicationForm
 from lms.catalog.models import Course
 from lms.core.page_cache import cached_page
 from lms.extensions import db
+from lms.core.input import query_int
 
 bp = Blueprint("catalog", __name__)
 
@@ -34,9 +35,9 @@ def load_course(slug: str) -> Course:
 def catalogue():
     text = request.args.get("q", "").strip()[:200]
     area = request.args.get("area") or None
-    sdg = request.args.get("sdg", type=int)
+    sdg = query_int("sdg")
     language = request.args.get("language") or None
-    found = service.catalogue_page(text, area, sdg, language, page=request.args.get("page", 1, type=int))
+    found = service.catalogue_page(text, area, sdg, language, page=query_int("page", 1))
     return render_template(
         "catalog/catalogue.html", found=found, facets=service.catalogue_facets(),
         text=text, area=area, sdg=sdg, language=language, upcoming=_upcoming(found.items),

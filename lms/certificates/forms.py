@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
+from lms.core.input import bounded_int
 
 
 class VerifyForm(FlaskForm):
@@ -17,7 +18,7 @@ class ReasonForm(FlaskForm):
 
 
 class ManualIssueForm(ReasonForm):
-    user_id = SelectField(_l("Learner"), coerce=int)
+    user_id = SelectField(_l("Learner"), coerce=bounded_int)
 
 
 class ActionForm(FlaskForm):

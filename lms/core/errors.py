@@ -77,6 +77,7 @@ def _http_error(error: HTTPException):
 def render_error_page(code: int, error: HTTPException | None = None) -> str:
     """The page of an HTTP status in the person's language (`retry_after` for the 429 page)."""
     title, text = ERROR_PAGES.get(code, GENERIC_PAGE)
+    text = getattr(error, "explanation", None) or text  # a reason meant for the person (RefusedInput)
     retry_after = getattr(error, "retry_after", None) if error is not None else None
     if retry_after is None and error is not None and hasattr(error, "get_headers"):
         retry_after = dict(error.get_headers()).get("Retry-After")

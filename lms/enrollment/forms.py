@@ -7,10 +7,11 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from lms.admin.forms import CheckboxesField
+from lms.core.input import bounded_int
 
 
 class BulkEnrolForm(FlaskForm):
-    user_ids = CheckboxesField(_l("People"), coerce=int)
+    user_ids = CheckboxesField(_l("People"), coerce=bounded_int)
     emails = TextAreaField(
         _l("E-mail addresses"), validators=[Optional(), Length(max=20000)],
         description=_l("One per line, or separated by commas or semicolons."),

@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
 from lms.planning.models import Cycle, CycleStatus
 from lms.planning.queries import cycles_ahead, load_cycle
+from lms.core.input import query_int
 
 bp = Blueprint("enrollment", __name__)
 deciders = role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
@@ -148,7 +149,7 @@ def _decide(enrolment: Enrolment, decision, message: str):
 def _organisation_for_bulk() -> Organisation | None:
     """Whose members to offer as checkboxes: the contact's own; a coordinator picks one."""
     if has_any_role(current_user, Role.COORDINATOR):
-        chosen = request.args.get("organisation_id", type=int)
+        chosen = query_int("organisation_id")
         return db.session.get(Organisation, chosen) if chosen else None
     return current_user.organisation
 

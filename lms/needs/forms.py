@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from lms.admin.forms import CheckboxesField
 from lms.catalog.content import COMPETENCE_AREAS
 from lms.catalog.labels import SDG_NAMES
+from lms.core.input import bounded_int
 
 
 class ActionForm(FlaskForm):
@@ -17,7 +18,7 @@ class NeedForm(FlaskForm):
     people = IntegerField(_l("How many people need it"), default=1,
                           validators=[Optional(), NumberRange(min=1, max=10000)],
                           description=_l("Staff, volunteers and board members together."))
-    sdgs = CheckboxesField(_l("Sustainable development goals it should serve (optional)"), coerce=int)
+    sdgs = CheckboxesField(_l("Sustainable development goals it should serve (optional)"), coerce=bounded_int)
     note = TextAreaField(_l("What exactly, and when (optional)"), validators=[Length(max=2000)],
                          description=_l("For example: a new board after the annual meeting in March."))
 

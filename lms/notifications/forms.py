@@ -8,6 +8,7 @@ from wtforms import BooleanField, RadioField
 
 from lms.admin.forms import CheckboxesField
 from lms.notifications.service import REMINDER_CHOICES
+from lms.core.input import bounded_int
 
 
 class ActionForm(FlaskForm):
@@ -27,7 +28,7 @@ class PreferencesForm(FlaskForm):
                  ("none", _l("Never"))],
         default="cycle",
     )
-    hours = CheckboxesField(_l("My own lead times"), coerce=int)
+    hours = CheckboxesField(_l("My own lead times"), coerce=bounded_int)
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -45,7 +46,7 @@ class PreferencesForm(FlaskForm):
 
 
 class CycleRemindersForm(FlaskForm):
-    hours = CheckboxesField(_l("Reminders before each session"), coerce=int,
+    hours = CheckboxesField(_l("Reminders before each session"), coerce=bounded_int,
                             description=_l("Tick none to send no reminders for this cycle."))
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]

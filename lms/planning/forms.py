@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lms.admin.forms import CheckboxesField
 from lms.core.display_text import DISPLAY_TEXT
 from lms.planning.models import RecurrenceKind
+from lms.core.input import bounded_int, DateRange
 
 WEEKDAY_LABELS = [
     (0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -36,10 +37,10 @@ class CycleForm(FlaskForm):
     """The plan of a cycle; `preview_digest` ties a save to the preview the coordinator saw."""
 
     preview_digest = HiddenField()
-    course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
+    course_id = SelectField(_l("Course"), coerce=bounded_int, validators=[InputRequired()])
     title = StringField(_l("Title"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=120)],
                         description=_l("For example “Våren 2027” or “Tisdagskvällar hösten 2027”."))
-    first_date = DateField(_l("First date"), validators=[InputRequired()])
+    first_date = DateField(_l("First date"), validators=[InputRequired(), DateRange()])
     start_time = TimeField(_l("Starts at (local time)"), validators=[InputRequired()])
     duration_minutes = IntegerField(_l("Length in minutes"), default=120,
                                     validators=[InputRequired(), NumberRange(min=15, max=720)])
@@ -48,11 +49,11 @@ class CycleForm(FlaskForm):
         (RecurrenceKind.MONTHLY.value, _l("Monthly, on the n-th weekday")),
         (RecurrenceKind.RRULE.value, _l("An RRULE (RFC 5545), for experts")),
     ])
-    weekdays = CheckboxesField(_l("Weekdays"), coerce=int, choices=WEEKDAY_LABELS)
+    weekdays = CheckboxesField(_l("Weekdays"), coerce=bounded_int, choices=WEEKDAY_LABELS)
     interval = IntegerField(_l("Every how many weeks or months"), default=1,
                             validators=[InputRequired(), NumberRange(min=1, max=12)])
-    monthly_nth = SelectField(_l("Which one in the month"), coerce=int, choices=NTH_LABELS)
-    monthly_weekday = SelectField(_l("Weekday in the month"), coerce=int, choices=WEEKDAY_LABELS)
+    monthly_nth = SelectField(_l("Which one in the month"), coerce=bounded_int, choices=NTH_LABELS)
+    monthly_weekday = SelectField(_l("Weekday in the month"), coerce=bounded_int, choices=WEEKDAY_LABELS)
     rrule = StringField(_l("RRULE"), validators=[Optional(), Length(max=500)],
                         description=_l("For example FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH. "
                                        "DTSTART comes from the first date and time above."))
@@ -62,16 +63,16 @@ class CycleForm(FlaskForm):
     ])
     session_count = IntegerField(_l("Number of sessions"), validators=[Optional(), NumberRange(min=1, max=200)],
                                  description=_l("Skipped holidays do not count: the cycle runs longer."))
-    until_date = DateField(_l("Last date"), validators=[Optional()])
+    until_date = DateField(_l("Last date"), validators=[Optional(), DateRange()])
     skip_holidays = BooleanField(_l("Skip Swedish public holidays (and midsummer, Christmas and New Year's Eve)"),
                                  default=True)
-    room_id = SelectField(_l("Room"), coerce=int)
+    room_id = SelectField(_l("Room"), coerce=bounded_int)
     capacity = IntegerField(_l("Seats for learners"), default=20,
                             validators=[InputRequired(), NumberRange(min=1, max=1000)])
-    trainer_ids = CheckboxesField(_l("Trainers"), coerce=int)
-    opens_on = DateField(_l("Enrolment opens"), validators=[Optional()],
+    trainer_ids = CheckboxesField(_l("Trainers"), coerce=bounded_int)
+    opens_on = DateField(_l("Enrolment opens"), validators=[Optional(), DateRange()],
                          description=_l("Empty: as soon as the cycle is published."))
-    closes_on = DateField(_l("Enrolment closes after"), validators=[Optional()],
+    closes_on = DateField(_l("Enrolment closes after"), validators=[Optional(), DateRange()],
                           description=_l("Empty: until the last session begins."))
     approval_required = BooleanField(_l("Enrolments need approval by a coordinator or the learner's organisation contact"))
     min_attendance_percent = IntegerField(
@@ -83,7 +84,7 @@ class CycleForm(FlaskForm):
 class SessionForm(FlaskForm):
     """One session in local time: moving it, or adding an extra one."""
 
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), DateRange()])
     start_time = TimeField(_l("Starts at (local time)"), validators=[InputRequired()])
     duration_minutes = IntegerField(_l("Length in minutes"), validators=[InputRequired(), NumberRange(min=15, max=720)])
-    room_id = SelectField(_l("Room"), coerce=int)
+    room_id = SelectField(_l("Room"), coerce=bounded_int)

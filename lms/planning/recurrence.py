@@ -22,10 +22,13 @@ import holidays
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, rrulestr
 from flask_babel import lazy_gettext as _l
 
+from lms.core.input import LATEST_DATE
 from lms.planning.models import PlanningError, RecurrenceKind
 
 #: a safety limit: no cycle has more sessions than this
 MAX_SESSIONS = 200
+#: a safety limit: no cycle runs longer than this many years after its first date
+MAX_YEARS = 5
 #: how many raw occurrences are looked at before giving up (holidays and limits skip some)
 MAX_SCAN = 2000
 WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
@@ -120,13 +123,24 @@ def _local_starts(recurrence: Recurrence):
 
 
 def plan_sessions(recurrence: Recurrence, zone: ZoneInfo, language: str = "sv") -> Plan:
-    """Every session of `recurrence` in order, holidays left out, ends applied, times placed."""
+    """Every session of `recurrence` in order, holidays left out, ends applied, times placed.
+
+    What a rule may give is bounded: at most MAX_SESSIONS sessions, none later than
+    `last_allowed_date` (MAX_YEARS after the first date, and never after LATEST_DATE). A rule that
+    goes further, or that cannot give the number of sessions asked for, is refused with the reason,
+    never cut short without a word.
+    """
     if recurrence.count is None and recurrence.until is None and not _rule_ends(recurrence):
         raise PlanningError(_l("Say when the cycle ends: a number of sessions or a last date."))
-    plan = Plan()
-    for local in islice(_local_starts(recurrence), MAX_SCAN):
+    plan, last_allowed = Plan(), last_allowed_date(recurrence.first_date)
+    occurrences = _local_starts(recurrence)
+    for local in islice(occurrences, MAX_SCAN):
         if recurrence.until is not None and local.date() > recurrence.until:
             break
+        if local.date() > last_allowed:
+            raise PlanningError(_l("A cycle may run for at most %(years)d years: this recurrence has sessions "
+                                   "after %(last)s. Choose a shorter interval or fewer sessions.",
+                                   years=MAX_YEARS, last=last_allowed.isoformat()))
         name = holiday_name(local.date(), language) if recurrence.skip_holidays else None
         if name:
             plan.skipped.append((local.date(), name))
@@ -136,9 +150,30 @@ def plan_sessions(recurrence: Recurrence, zone: ZoneInfo, language: str = "sv") 
             break
         if len(plan.sessions) > MAX_SESSIONS:
             raise PlanningError(_l("A cycle can have at most %(max)d sessions.", max=MAX_SESSIONS))
+    else:
+        _check_nothing_left_out(recurrence, plan, occurrences)
     if not plan.sessions:
         raise PlanningError(_l("This recurrence gives no sessions."))
     return plan
+
+
+def last_allowed_date(first_date: date) -> date:
+    """The latest date a session of a cycle starting on `first_date` may have."""
+    try:
+        limit = first_date.replace(year=first_date.year + MAX_YEARS)
+    except ValueError:  # 29 February
+        limit = first_date.replace(year=first_date.year + MAX_YEARS, day=28)
+    return min(limit, LATEST_DATE)
+
+
+def _check_nothing_left_out(recurrence: Recurrence, plan: Plan, occurrences) -> None:
+    """The rule ended (or the scan gave up) before its end: refuse if sessions asked for are missing."""
+    more = next(occurrences, None)
+    if more is not None and (recurrence.until is None or more.date() <= recurrence.until):
+        raise PlanningError(_l("This recurrence skips too many dates to be planned: make it simpler."))
+    if recurrence.count is not None and len(plan.sessions) < recurrence.count:
+        raise PlanningError(_l("This recurrence gives only %(found)d of the %(count)d sessions asked for.",
+                               found=len(plan.sessions), count=recurrence.count))
 
 
 def _rule_ends(recurrence: Recurrence) -> bool:

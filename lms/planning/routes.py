@@ -22,6 +22,7 @@ from lms.planning.models import (
     RecurrenceKind, Room, session_status_label,
 )
 from lms.planning.recurrence import Recurrence, rule_parts
+from lms.core.input import query_int
 
 bp = Blueprint("planning", __name__)
 staff_only = role_required(Role.COORDINATOR)
@@ -135,7 +136,7 @@ def _plan_cycle(form: CycleForm, cycle: Cycle | None):
 def new_cycle():
     form = _with_choices(CycleForm(), None)
     if request.method == "GET":
-        course = request.args.get("course_id", type=int)
+        course = query_int("course_id")
         form.course_id.data = course
         form.trainer_ids.data = []
         form.weekdays.data = []

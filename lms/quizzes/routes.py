@@ -21,6 +21,7 @@ from lms.quizzes import service, statistics
 from lms.quizzes.forms import ActionForm, EssayGradeForm
 from lms.quizzes.models import AttemptAnswer, AttemptStatus, Quiz, QuizAttempt
 from lms.quizzes.permissions import can_see_results, results_scope
+from lms.core.input import query_int
 
 bp = Blueprint("quizzes", __name__)
 FIELD = re.compile(r"^q(\d{1,9})(\[\]|\.(p\d{1,4}))?$")
@@ -168,7 +169,7 @@ def _staff_quiz(quiz_id: int) -> Quiz:
 @role_required(Role.TRAINER, Role.COORDINATOR)
 def results(quiz_id: int):
     quiz = _staff_quiz(quiz_id)
-    cycles, user_ids, cycle_id = results_scope(current_user, quiz, request.args.get("cycle", type=int))
+    cycles, user_ids, cycle_id = results_scope(current_user, quiz, query_int("cycle"))
     return render_template(
         "quizzes/results.html", quiz=quiz, cycles=cycles, cycle_id=cycle_id,
         learners=statistics.learner_results(quiz, user_ids),
@@ -180,7 +181,7 @@ def results(quiz_id: int):
 @role_required(Role.TRAINER, Role.COORDINATOR)
 def results_csv(quiz_id: int):
     quiz = _staff_quiz(quiz_id)
-    _, user_ids, cycle_id = results_scope(current_user, quiz, request.args.get("cycle", type=int))
+    _, user_ids, cycle_id = results_scope(current_user, quiz, query_int("cycle"))
     name = f"quiz-{quiz.id}" + (f"-cycle-{cycle_id}" if cycle_id else "") + ".csv"
     return Response(statistics.results_csv(quiz, user_ids), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

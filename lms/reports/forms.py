@@ -5,15 +5,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
+from lms.core.input import bounded_int, DateRange
 
 
 class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only chooses what to show
 
-    organisation = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
-    first = DateField(_l("From"), validators=[Optional()])
-    last = DateField(_l("To"), validators=[Optional()],
+    organisation = SelectField(_l("Organisation"), coerce=bounded_int, validators=[Optional()])
+    first = DateField(_l("From"), validators=[Optional(), DateRange()])
+    last = DateField(_l("To"), validators=[Optional(), DateRange()],
                      description=_l("Cycles that met between these dates, both included."))
 
     def validate_last(self, field) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from lms.reports import charts, service, transcript as transcripts
 from lms.reports.exports import report_sheets
 from lms.reports.forms import PeriodForm
 from lms.reports.roll_ups import RollUps
+from lms.core.input import query_int
 
 bp = Blueprint("reports", __name__)
 
@@ -77,7 +78,7 @@ def _chart_helpers() -> dict:
 @role_required(Role.COORDINATOR)
 def dashboard():
     now = _now()
-    board = service.dashboard(now, page=request.args.get("page", 1, type=int), figures=_key_figures(now),
+    board = service.dashboard(now, page=query_int("page", 1), figures=_key_figures(now),
                               kept=current_app.extensions["dashboard_roll_ups"])
     return render_template("reports/dashboard.html", board=board, charts=charts)
 

@@ -114,3 +114,11 @@ def test_who_may_read_a_cycles_enrolments(api, center, who, status):
         assert items[3]["waitlist_position"] == 1 and items[0]["learner"]["organisation"] == "Möllevångens Kulturförening"
         only = api.as_(center.secrets[who]).get(f"/cycles/{center.cycle.id}/enrolments?status=waitlisted").json
         assert [e["learner"]["name"] for e in only["items"]] == ["Admin"]
+
+
+def test_a_rule_with_sessions_millennia_ahead_is_a_422_with_the_reason(api, center, clock):
+    response = api.as_(center.secrets["coordinator"]).post("/cycles", json=_plan(center, recurrence={
+        "kind": "rrule", "first_date": "2030-03-19", "start_time": "18:00", "duration_minutes": 60,
+        "rrule": "FREQ=YEARLY;INTERVAL=3000;COUNT=4"}))
+    assert response.status_code == 422 and "at most 5 years" in response.json["detail"], response.json
+    assert db.session.execute(select(Cycle).where(Cycle.title == "Våren 2030")).first() is None

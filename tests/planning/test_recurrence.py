@@ -118,3 +118,26 @@ def test_a_plan_needs_an_end_and_a_weekday():
     with pytest.raises(PlanningError):
         plan_sessions(Recurrence(RecurrenceKind.RRULE, date(2027, 1, 4), time(18), 60,
                                  raw_rule="FREQ=WEEKLY;BYDAY=XX;COUNT=2"), STOCKHOLM)
+
+
+def _rule(text, first=date(2027, 1, 5)):
+    return Recurrence(RecurrenceKind.RRULE, first, time(18, 0), 120, raw_rule=text, skip_holidays=False)
+
+
+def test_a_rule_with_sessions_millennia_ahead_is_refused_with_the_reason():
+    with pytest.raises(PlanningError, match="at most 5 years"):
+        plan_sessions(_rule("FREQ=YEARLY;INTERVAL=3000;COUNT=4"), STOCKHOLM)
+
+
+def test_a_rule_reaching_beyond_the_allowed_years_is_refused_not_cut_short():
+    with pytest.raises(PlanningError, match="at most 5 years"):
+        plan_sessions(_rule("FREQ=YEARLY;COUNT=7"), STOCKHOLM)
+    with pytest.raises(PlanningError, match="at most 5 years"):
+        plan_sessions(weekly(date(2099, 1, 4), count=200, interval=12), STOCKHOLM)
+    assert len(plan_sessions(_rule("FREQ=YEARLY;COUNT=5"), STOCKHOLM).sessions) == 5
+
+
+def test_a_rule_that_gives_fewer_sessions_than_asked_for_says_so():
+    with pytest.raises(PlanningError, match="only 2 of the 3"):
+        plan_sessions(Recurrence(RecurrenceKind.RRULE, date(2027, 1, 5), time(18, 0), 120,
+                                 raw_rule="FREQ=WEEKLY;COUNT=2", count=3, skip_holidays=False), STOCKHOLM)

@@ -193,3 +193,24 @@ def test_forms_without_a_csrf_token_are_rejected(app, path, data):
     assert client.post(url, data=data).status_code == 400
     db.session.expire_all()
     assert cycle.status is CycleStatus.DRAFT
+
+
+def test_a_rule_with_sessions_millennia_ahead_is_refused_with_the_reason(app, coordinator_client):
+    course, room = make_course(title="Styrelsearbete"), make_room("Stora salen")
+    trainer = make_user(roles=["trainer"], name="Tove")
+    db.session.commit()
+    for action in ("preview", "save"):
+        response = coordinator_client.post("/planning/cycles/new", data=_cycle_form(
+            course, room, trainer, recurrence_kind="rrule", rrule="FREQ=YEARLY;INTERVAL=3000;COUNT=4",
+            end_kind="rule", action=action))
+        assert response.status_code == 200 and "A cycle may run for at most 5 years" in response.text
+    assert db.session.execute(select(Cycle)).first() is None
+
+
+def test_dates_beyond_the_calendar_are_form_errors(app, coordinator_client):
+    course, room = make_course(title="Styrelsearbete"), make_room("Stora salen")
+    trainer = make_user(roles=["trainer"], name="Tove")
+    db.session.commit()
+    page = coordinator_client.post("/planning/cycles/new", data=_cycle_form(
+        course, room, trainer, first_date="9999-12-31", action="preview"))
+    assert page.status_code == 200 and "Choose a date between 2000-01-01 and 2100-12-31" in page.text

@@ -20,7 +20,7 @@ def _path(rule: Rule) -> str:
         kind = type(converter).__name__.replace("Converter", "").lower()
         if kind == "any":
             values[name] = sorted(converter.items)[0] if hasattr(converter, "items") else "x"
-        elif kind in ("integer", "int"):
+        elif kind in ("integer", "int", "boundedint"):
             values[name] = 1
         else:
             values[name] = "x"
