@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -181,7 +182,7 @@ def results_csv(quiz_id: int):
     quiz = _staff_quiz(quiz_id)
     _, user_ids, cycle_id = results_scope(current_user, quiz, request.args.get("cycle", type=int))
     name = f"quiz-{quiz.id}" + (f"-cycle-{cycle_id}" if cycle_id else "") + ".csv"
-    return Response(statistics.results_csv(quiz, user_ids), mimetype="text/csv",
+    return Response(statistics.results_csv(quiz, user_ids, str(get_locale())), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
