@@ -112,3 +112,14 @@ def test_a_bad_organisation_number_is_explained(admin_client):
         "name": "Nya föreningen", "sector": "non_profit", "organisation_number": "12-34",
     }, headers={"Accept-Language": "en"})
     assert response.status_code == 200 and "802000-0000" in response.text
+
+
+def test_a_duplicate_organisation_number_is_reported_under_the_number_field(admin_client):
+    make_organisation("Hyllie Idrottsallians").organisation_number = "802519-6620"
+    db.session.commit()
+    response = admin_client.post("/admin/organisations/new", data={
+        "name": "Annan förening", "sector": "non_profit", "organisation_number": "8025196620",
+    }, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert '<div class="error" id="organisation_number-error"><p>Another organisation has the number' in response.text
+    assert 'id="name-error"' not in response.text
