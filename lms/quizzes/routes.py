@@ -103,7 +103,9 @@ def attempt(attempt_id: int):
     answers = {a.question_id: a.response for a in attempt.answers}
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz,
                            questions=service.attempt_questions(attempt), answers=answers,
-                           layout={e["question"]: e for e in attempt.layout}, form=ActionForm(), now=now)
+                           layout={e["question"]: e for e in attempt.layout}, form=ActionForm(), now=now,
+                           unanswered=service.unanswered_count(attempt),
+                           confirming=request.args.get("confirm") == "1")
 
 
 @bp.post("/quiz/attempts/<int:attempt_id>")
@@ -123,6 +125,10 @@ def save(attempt_id: int):
             return jsonify(error=str(error)), 409
         if "submit" not in request.form or attempt.status is not AttemptStatus.IN_PROGRESS:
             flash(str(error), "error")
+    if "submit" in request.form and attempt.status is AttemptStatus.IN_PROGRESS \
+            and "confirm_unanswered" not in request.form and service.unanswered_count(attempt):
+        db.session.commit()  # the answers given are kept; the person confirms handing in the rest blank
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, confirm=1, _anchor="quiz-confirm"))
     if "submit" in request.form:
         service.submit_attempt(attempt, now)
         db.session.commit()
