@@ -43,13 +43,18 @@ def login():
         if user is None:
             flash(_("The e-mail address or the password is wrong."), "error")
         else:
-            session.clear()
-            service.start_login_session(user, request.headers.get("User-Agent"))
-            db.session.commit()
-            login_user(user)
-            session["locale"] = user.locale
+            _log_in(user)
             return redirect(safe_next_url(form.next.data, url_for("core.index")))
     return render_template("auth/login.html", form=form)
+
+
+def _log_in(user) -> None:  # type: ignore[no-untyped-def]
+    """Start a fresh log-in session for `user` (a new session id: no fixation)."""
+    session.clear()
+    service.start_login_session(user, request.headers.get("User-Agent"))
+    db.session.commit()
+    login_user(user)
+    session["locale"] = user.locale
 
 
 @bp.post("/logout")
@@ -109,9 +114,12 @@ def _choose_password(token: str, purpose: str, template: str):
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
-            session.clear()
-            flash(_("Your password is set. Log in with it now."), "success")
-            return redirect(url_for("auth.login"))
+            if not user.is_active:
+                session.clear()
+                return redirect(url_for("auth.login"))
+            _log_in(user)  # the link proved who they are: no second log-in with an empty form
+            flash(_("Your password is set and you are logged in."), "success")
+            return redirect(url_for("core.index"))
     return render_template(template, form=form, user=user)
 
 

@@ -15,6 +15,7 @@ from lms.db_types import utcnow
 from lms.enrollment import queries, service
 from lms.enrollment.forms import BulkEnrolForm
 from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.signup.service import signup_mode
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
 from lms.planning.models import Cycle, CycleStatus
@@ -56,6 +57,7 @@ def cycle(cycle_id: int):
         "enrollment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
         open=service.enrolment_open(cycle, now),
         can_bulk=has_any_role(current_user, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
+        signup_mode=signup_mode(),
     )
 
 

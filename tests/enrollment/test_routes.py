@@ -140,3 +140,17 @@ def test_learners_cannot_bulk_enrol(app, learner_client):
     db.session.commit()
     assert learner_client.get(f"/cycles/{cycle.id}/bulk").status_code == 403
     assert learner_client.post(f"/cycles/{cycle.id}/bulk", data={"emails": "x@example.org"}).status_code == 403
+
+
+@pytest.mark.parametrize("mode, offer", [("open", "Skapa ett konto"), ("approval", "Be om ett konto"), ("off", None)])
+def test_a_visitor_on_a_cycle_page_can_log_in_create_an_account_or_go_back(app, client, mode, offer):
+    app.config["LMS_SIGNUP"] = mode
+    cycle = make_cycle(first_date=date(2030, 3, 5), title="Våren 2030")
+    db.session.commit()
+    page = client.get(f"/cycles/{cycle.id}").text
+    assert "Logga in för att anmäla dig" in page
+    assert f'href="/courses/{cycle.course.slug}"' in page, "a way back to the course"
+    if offer:
+        assert offer in page and 'href="/signup"' in page
+    else:
+        assert 'href="/signup"' not in page.split('id="my-place-heading"')[1].split("</section>")[0]
