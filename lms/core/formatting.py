@@ -44,6 +44,13 @@ def number_text(value: float | int | None, places: int = 1) -> str:
     return format_decimal(value, pattern)
 
 
+def webcal_url(url: str) -> str:
+    """The same address with the `webcal:` scheme, which opens it in the calendar app."""
+    scheme, sep, rest = url.partition("://")
+    return "webcal://" + rest if sep and scheme in ("http", "https") else url
+
+
 def init_formatting(app: Flask) -> None:
     """Make the filters available to every template."""
-    app.jinja_env.filters.update(date_text=date_text, datetime_text=datetime_text, number=number_text)
+    app.jinja_env.filters.update(date_text=date_text, datetime_text=datetime_text, number=number_text,
+                                 webcal=webcal_url)
