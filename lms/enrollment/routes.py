@@ -14,7 +14,7 @@ from lms.auth.urls import safe_next_url
 from lms.db_types import utcnow
 from lms.enrollment import queries, service
 from lms.enrollment.forms import BulkEnrolForm
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrollment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
 from lms.signup.service import signup_mode
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
@@ -171,5 +171,7 @@ def bulk(cycle_id: int):
         form.user_ids.data, form.emails.data = [], ""
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
         if has_any_role(current_user, Role.COORDINATOR) else []
+    roster = queries.cycle_roster(cycle.id)
+    signed_up = [e for status, rows in roster.items() if status not in ENDED for e in rows]
     return render_template("enrollment/bulk.html", cycle=cycle, form=form, report=report,
-                           organisation=organisation, organisations=organisations)
+                           organisation=organisation, organisations=organisations, signed_up=signed_up)
