@@ -107,3 +107,11 @@ def test_the_feed_address_has_a_copy_button_and_a_webcal_link(app, learner_clien
     assert f'href="webcal://localhost/calendar/{token}.ics"' in page
     assert 'data-copy="feed-url"' in page and 'id="feed-url"' in page
     assert "<script>" not in page, "the copy button is in the static JavaScript (strict CSP)"
+
+
+def test_an_in_app_notification_keeps_the_path_so_a_new_base_url_does_not_break_it():
+    from lms.notifications.compose import app_path
+
+    assert app_path("https://old.example.org/cycles/3?x=1#seats") == "/cycles/3?x=1#seats"
+    assert app_path("http://localhost") == "/"
+    assert app_path("/already/a/path") == "/already/a/path" and app_path("") == ""
