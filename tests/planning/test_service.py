@@ -237,6 +237,13 @@ def _weekly_spec(first: date, count: int, *, skip_holidays: bool, weekday: int):
 
 
 def test_the_preview_warns_when_every_session_or_some_are_in_the_past(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        _check_past_warnings()
+
+
+def _check_past_warnings():
     all_past = service.preview_cycle(_weekly_spec(date(2026, 9, 1), 3, skip_holidays=True, weekday=1), None, now=NOW)
     assert any("Every session of this plan is in the past" in w for w in all_past.warnings), all_past.warnings
     some = service.preview_cycle(_weekly_spec(date(2026, 12, 22), 3, skip_holidays=True, weekday=1), None, now=NOW)
@@ -246,6 +253,13 @@ def test_the_preview_warns_when_every_session_or_some_are_in_the_past(app):
 
 
 def test_the_preview_marks_sessions_on_public_holidays_when_they_are_not_skipped(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        _check_holiday_marks()
+
+
+def _check_holiday_marks():
     # Thursdays from 2027-04-29: Ascension Day (Kristi himmelsfärdsdag) is 2027-05-06
     kept = service.preview_cycle(_weekly_spec(date(2027, 4, 29), 3, skip_holidays=False, weekday=3), None, now=NOW,
                                  language="en")
