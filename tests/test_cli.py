@@ -76,3 +76,16 @@ def test_the_console_script_lists_the_commands():
     assert result.returncode == 0, result.stderr
     for command in ("init-db", "create-user", "seed-demo"):
         assert command in result.stdout
+
+
+def test_the_demo_dates_nothing_in_the_future(app, runner):
+    """A demo request "an hour in the future" came from people acting after a cycle published "now"."""
+    from lms.db_types import utcnow
+    from lms.enrollment.models import Enrolment
+
+    assert runner.invoke(args=["lms", "seed-demo"]).exit_code == 0
+    now = utcnow()
+    stamps = db.session.execute(select(Enrolment.requested_at, Enrolment.enrolled_at, Enrolment.waitlisted_at,
+                                       Enrolment.decided_at)).all()
+    future = [row for row in stamps if any(t is not None and t > now for t in row)]
+    assert stamps and not future, future

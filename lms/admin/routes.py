@@ -130,7 +130,7 @@ def edit_organisation(organisation_id: int | None = None):
                 actor_id=current_user.id,
             )
         except service.AdminError as error:
-            form.name.errors.append(str(error))
+            getattr(form, error.field or "name", form.name).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("%(name)s is saved.", name=organisation.name), "success")

@@ -13,7 +13,14 @@ from lms.extensions import db
 
 
 class AdminError(ValueError):
-    """A change an administrator asked for that would break a rule; the message says which."""
+    """A change an administrator asked for that would break a rule; the message says which.
+
+    `field` names the form field the rule is about, so that the page reports it there.
+    """
+
+    def __init__(self, message: object, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def update_user(
@@ -74,14 +81,15 @@ def save_organisation(
         select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
     ).scalar_one_or_none()
     if clash is not None and (organisation is None or clash != organisation.id):
-        raise AdminError(_l("An organisation called %(name)s already exists.", name=name))
+        raise AdminError(_l("An organisation called %(name)s already exists.", name=name), field="name")
     number = _normalise_number(organisation_number)
     if number is not None:
         owner = db.session.execute(
             select(Organisation.id).where(Organisation.organisation_number == number)
         ).scalar_one_or_none()
         if owner is not None and (organisation is None or owner != organisation.id):
-            raise AdminError(_l("Another organisation has the number %(number)s.", number=number))
+            raise AdminError(_l("Another organisation has the number %(number)s.", number=number),
+                             field="organisation_number")
     if organisation is None:
         organisation = Organisation()
         db.session.add(organisation)

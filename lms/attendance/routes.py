@@ -11,6 +11,7 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -202,7 +203,7 @@ def cycle_page(cycle_id: int):
 def cycle_csv(cycle_id: int):
     cycle = readable_cycle(cycle_id)
     matrix = queries.cycle_matrix(cycle, _now(), reading_scope(current_user, cycle))
-    return Response(export.matrix_csv(matrix), mimetype="text/csv", headers={
+    return Response(export.matrix_csv(matrix, str(get_locale())), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="narvaro-{cycle.id}.csv"'})
 
 

@@ -44,14 +44,19 @@ def login():
             limits.mark_failed_login()
             flash(_("The e-mail address or the password is wrong."), "error")
         else:
-            session.clear()
-            service.start_login_session(user, request.headers.get("User-Agent"))
-            db.session.commit()
-            login_user(user)
-            session["locale"] = user.locale
+            _log_in(user)
             return limits.remember_device(
                 redirect(safe_next_url(form.next.data, url_for("core.index"))), user)
     return render_template("auth/login.html", form=form)
+
+
+def _log_in(user) -> None:  # type: ignore[no-untyped-def]
+    """Start a fresh log-in session for `user` (a new session id: no fixation)."""
+    session.clear()
+    service.start_login_session(user, request.headers.get("User-Agent"))
+    db.session.commit()
+    login_user(user)
+    session["locale"] = user.locale
 
 
 @keeps_form("auth.login")
@@ -128,10 +133,13 @@ def _choose_password(token: str, purpose: str, template: str):
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
-            session.clear()
-            flash(_("Your password is set. Log in with it now."), "success")
+            if not user.is_active:
+                session.clear()
+                return redirect(url_for("auth.login"))
+            _log_in(user)  # the link proved who they are: no second log-in with an empty form
+            flash(_("Your password is set and you are logged in."), "success")
             # the link proved the mailbox: this device is known, whatever throttles the account
-            return limits.remember_device(redirect(url_for("auth.login")), user)
+            return limits.remember_device(redirect(url_for("core.index")), user)
     return render_template(template, form=form, user=user)
 
 

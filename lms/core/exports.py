@@ -3,6 +3,10 @@
 A cell whose text starts like a formula (OWASP "CSV injection": `=`, `+`, `-`, `@`, tab, CR, LF)
 is prefixed with an apostrophe. In XLSX every text cell is also written as a string cell, never a
 formula, so even a spreadsheet that ignores the apostrophe has nothing to run.
+
+Every CSV export goes through `to_csv`, which writes what the person's spreadsheet program opens
+in columns: for Swedish `;` between cells and a decimal comma (Swedish Excel reads `,` as the
+decimal sign), otherwise `,` and a decimal point; always UTF-8 with a BOM.
 """
 from __future__ import annotations
 
@@ -47,10 +51,24 @@ def _plain(value: Any) -> Any:
     return safe_cell(str(value))
 
 
-def to_csv(sheets: Sequence[Sheet]) -> str:
-    """Every sheet one after the other (a blank row and the sheet's title between them), with a BOM."""
+#: the separator Excel expects in each language's regional settings
+CSV_SEPARATORS = {"sv": ";"}
+
+
+def _csv_value(value: Any, language: str) -> Any:
+    plain = _plain(value)
+    if isinstance(plain, float) and CSV_SEPARATORS.get(language) == ";":
+        return repr(plain).replace(".", ",")
+    return plain
+
+
+def to_csv(sheets: Sequence[Sheet], language: str = "en") -> str:
+    """Every sheet one after the other (a blank row and the sheet's title between them), with a BOM.
+
+    `language` chooses the separator and decimal sign (see the module's docstring).
+    """
     out = StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=CSV_SEPARATORS.get(language, ","))
     for index, sheet in enumerate(sheets):
         if len(sheets) > 1:
             if index:
@@ -58,7 +76,7 @@ def to_csv(sheets: Sequence[Sheet]) -> str:
             writer.writerow([safe_cell(sheet.title)])
         writer.writerow([safe_cell(str(h)) for h in sheet.header])
         for row in sheet.rows:
-            writer.writerow([_plain(v) for v in row])
+            writer.writerow([_csv_value(v, language) for v in row])
     return "\ufeff" + out.getvalue()  # the BOM tells spreadsheet programs it is UTF-8
 
 

@@ -8,7 +8,10 @@ from lms.extensions import babel
 
 
 def init_babel(app: Flask) -> None:
+    from lms.core.formatting import init_formatting
+
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_formatting(app)
 
 
 def select_locale() -> str:

@@ -43,7 +43,7 @@ _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 class RefusedInput(BadRequest):
-    """400 with a reason meant for the person: errors/400.html shows `explanation`."""
+    """400 with a reason meant for the person: errors/page.html shows its `explanation`."""
 
     def __init__(self, explanation) -> None:  # type: ignore[no-untyped-def]
         super().__init__(description=str(explanation))

@@ -14,7 +14,8 @@ from lms.auth.urls import safe_next_url
 from lms.db_types import utcnow
 from lms.enrollment import queries, service
 from lms.enrollment.forms import BulkEnrolForm
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrollment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
+from lms.signup.service import signup_mode
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
 from lms.planning.models import Cycle, CycleStatus
@@ -57,6 +58,7 @@ def cycle(cycle_id: int):
         "enrollment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
         open=service.enrolment_open(cycle, now),
         can_bulk=has_any_role(current_user, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
+        signup_mode=signup_mode(),
     )
 
 
@@ -172,6 +174,8 @@ def bulk(cycle_id: int):
         form.user_ids.data, form.emails.data = [], ""
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
         if has_any_role(current_user, Role.COORDINATOR) else []
+    roster = queries.cycle_roster(cycle.id)
+    signed_up = [e for status, rows in roster.items() if status not in ENDED for e in rows]
     return render_template("enrollment/bulk.html", cycle=cycle, form=form, report=report,
-                           organisation=organisation, organisations=organisations)
+                           organisation=organisation, organisations=organisations, signed_up=signed_up)
 from lms.enrollment import members_routes  # noqa: E402,F401  (registers the members pages on bp)

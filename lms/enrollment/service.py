@@ -314,10 +314,30 @@ class BulkOutcome:
     reason: str = ""
 
 
+#: what an e-mail address looks like here: something@domain.tld, no spaces
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
 def split_addresses(text: str) -> list[str]:
-    """E-mail addresses pasted one per line, or separated by commas, semicolons or spaces."""
-    tokens = re.split(r"[\s,;]+", text or "")
-    return [token.strip("<>\"'") for token in tokens if token.strip("<>\"'")]
+    """The entries of a pasted list: one per line, or separated by commas or semicolons.
+
+    "Name <address>" gives the address; a line of addresses separated by spaces gives each of
+    them; anything else stays one entry, so that a mistyped one is reported as one line.
+    """
+    entries: list[str] = []
+    for raw in re.split(r"[\n\r,;]+", text or ""):
+        entry = raw.strip().strip("\"'")
+        if not entry:
+            continue
+        bracketed = re.search(r"<([^<>]+)>", entry)
+        words = entry.split()
+        if bracketed:
+            entries.append(bracketed.group(1).strip())
+        elif len(words) > 1 and all(_EMAIL.match(word) for word in words):
+            entries.extend(words)
+        else:
+            entries.append(entry)
+    return entries
 
 
 #: roles of the center's staff: an organisation contact does not enrol these accounts
@@ -342,8 +362,10 @@ def bulk_enrol(cycle: Cycle, *, actor: User, user_ids: Iterable[int] = (), email
     as_coordinator = has_any_role(actor, Role.COORDINATOR)
     report: list[BulkOutcome] = []
     seen: set[int] = set()
-    for label, user in _people(user_ids, split_addresses(emails)):
-        if user is None:  # to a contact, an unknown address and another organisation's member look alike
+    for label, user, typed in _people(user_ids, split_addresses(emails)):
+        if user is None and typed and not _EMAIL.match(label):
+            report.append(BulkOutcome(label, "refused", str(_l("This is not an e-mail address."))))
+        elif user is None:  # to a contact, an unknown address and another organisation's member look alike
             reason = _l("No account has this e-mail address.") if as_coordinator else NO_SUCH_MEMBER
             report.append(BulkOutcome(label, "refused", str(reason)))
         elif user.id in seen:
@@ -357,9 +379,9 @@ def bulk_enrol(cycle: Cycle, *, actor: User, user_ids: Iterable[int] = (), email
 def _people(user_ids: Iterable[int], emails: list[str]):
     for user_id in user_ids:
         user = db.session.get(User, user_id)
-        yield (user.email if user else str(user_id)), user
+        yield (user.email if user else str(user_id)), user, False
     for email in emails:
-        yield email, find_user_by_email(email)
+        yield email, find_user_by_email(email), True
 
 
 def _enrol_one(cycle: Cycle, user: User, actor: User, as_coordinator: bool,
@@ -370,6 +392,9 @@ def _enrol_one(cycle: Cycle, user: User, actor: User, as_coordinator: bool,
         return BulkOutcome(user.email, "refused", str(_l("The account is not active.")))
     if not as_coordinator and not contact_may_enrol(user):
         return BulkOutcome(user.email, "refused", str(STAFF_ACCOUNT))
+    existing = find_enrolment(user.id, cycle.id)
+    if existing is not None and existing.status not in ENDED:
+        return BulkOutcome(user.email, "already", str(_status_label(existing.status)))
     try:
         enrolment = enrol(user.id, cycle, now=now, actor_id=actor.id,
                           check_window=not as_coordinator, decided=True)

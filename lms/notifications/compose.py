@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
@@ -88,12 +89,24 @@ def render_for(user: User, notice: Notice, *, now: datetime, email: bool = True,
     return Rendered(user.id, notice, subject, message, in_app, not_before)
 
 
+def app_path(link: str) -> str:
+    """The target of a link within the app (path, query, fragment), without scheme and host.
+
+    In-app notifications keep only this, so that they still work after the base URL changes; the
+    browser resolves it against the address the person is using. E-mails keep absolute links.
+    """
+    parts = urlsplit(link or "")
+    if parts.scheme not in ("http", "https"):
+        return link or ""
+    return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+
+
 def queue_rendered(rendered: Rendered, *, now: datetime) -> bool:
     """Queue the e-mail and the in-app notification; False if both were known already."""
     notice = rendered.notice
     created = rendered.in_app and insert_once(Notification, dict(
         user_id=rendered.user_id, kind=notice.kind.value, dedupe_key=notice.dedupe_key,
-        title=rendered.subject[:300], link=notice.link[:500], created_at=now,
+        title=rendered.subject[:300], link=app_path(notice.link)[:500], created_at=now,
     )) is not None
     if rendered.email is not None:
         queued = queue_email(rendered.email, kind=notice.kind.value, dedupe_key=notice.dedupe_key,

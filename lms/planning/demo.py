@@ -156,14 +156,17 @@ def _seed_cycle(demo: DemoCycle, course: Course, title: str, first: date, rooms:
     )
     actor_id = coordinator.id if coordinator else None
     cycle = service.save_cycle(None, spec, actor_id=actor_id, now=now)
-    published_at = min(now, cycle.sessions[0].starts_at - timedelta(days=21))
+    # published a while ago (never "now"), so that the people's requests that follow it are in
+    # the past too: the demo never shows a request made later than the moment it is seen
+    published_at = min(now - timedelta(days=2), cycle.sessions[0].starts_at - timedelta(days=21))
     service.publish_cycle(cycle, actor_id=actor_id, now=published_at)
-    _seed_people(cycle, demo, actor_id, min(now, published_at + timedelta(days=1)))
+    _seed_people(cycle, demo, actor_id, min(now, published_at + timedelta(days=1)), now)
     if demo.when == "past":
         service.finish_ended_cycles(now)
 
 
-def _seed_people(cycle: Cycle, demo: DemoCycle, actor_id: int | None, when: datetime) -> None:
+def _seed_people(cycle: Cycle, demo: DemoCycle, actor_id: int | None, when: datetime,
+                 now: datetime) -> None:
     from lms.demo import learner_email
 
     for index in demo.learners:
@@ -173,4 +176,5 @@ def _seed_people(cycle: Cycle, demo: DemoCycle, actor_id: int | None, when: date
     for offset, index in enumerate(demo.requests):
         learner = find_user_by_email(learner_email(index))
         if learner is not None:
-            enrol(learner.id, cycle, now=when + timedelta(hours=offset + 1), check_window=False)
+            asked = min(when + timedelta(hours=offset + 1), now - timedelta(minutes=10 * (offset + 1)))
+            enrol(learner.id, cycle, now=asked, check_window=False)

@@ -229,3 +229,93 @@ def _holidays(year: int, language: str) -> dict[date, str]:
 def holiday_name(day: date, language: str = "sv") -> str | None:
     """The name of the Swedish holiday on `day` (public or de facto), or None."""
     return _holidays(day.year, language).get(day)
+
+
+# --- saying a rule in words ------------------------------------------------------------------
+
+#: a weekday as in "every Tuesday" (0 = Monday)
+_DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+              _l("Saturday"), _l("Sunday"))
+#: "the first Tuesday of every month", by the number before the weekday in BYDAY
+_MONTHLY_NTH = {
+    1: _l("the first %(day)s of every month"), 2: _l("the second %(day)s of every month"),
+    3: _l("the third %(day)s of every month"), 4: _l("the fourth %(day)s of every month"),
+    -1: _l("the last %(day)s of every month"),
+}
+_KNOWN_PARTS = {"FREQ", "INTERVAL", "BYDAY", "COUNT", "UNTIL", "WKST"}
+
+
+def describe_rule(rule: str, count: int | None = None, until: date | None = None) -> str:
+    """A recurrence rule in words in the current language, e.g. "varje tisdag, 6 gånger".
+
+    `count` and `until` are the cycle's ends kept apart from the rule (the guided kinds); a
+    COUNT or UNTIL inside the rule is used when they are not given. What cannot be phrased is
+    shown as the raw rule.
+    """
+    from flask_babel import format_date, gettext, ngettext
+
+    parts = rule_parts("".join((rule or "").split()).upper().removeprefix("RRULE:"))
+    try:
+        words = _describe_frequency(parts)
+        count = count if count is not None else (int(parts["COUNT"]) if "COUNT" in parts else None)
+        until = until if until is not None else (_until_date(parts["UNTIL"]) if "UNTIL" in parts else None)
+    except (KeyError, ValueError, IndexError):
+        return rule
+    if words is None:
+        return rule
+    if count:
+        words = gettext("%(rule)s, %(times)s", rule=words,
+                        times=ngettext("%(num)d time", "%(num)d times", count))
+    elif until is not None:
+        words = gettext("%(rule)s, until %(date)s", rule=words, date=format_date(until, "d MMM y"))
+    return words
+
+
+def _until_date(value: str) -> date:
+    return datetime.strptime(value[:8], "%Y%m%d").date()
+
+
+def _weekday_list(byday: str) -> str:
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    names = [str(_DAY_NAMES[WEEKDAY_CODES.index(code)]) for code in byday.split(",")]
+    return format_list(names, locale=get_locale() or "sv")
+
+
+def _describe_frequency(parts: dict[str, str]) -> str | None:
+    """The FREQ/INTERVAL/BYDAY part in words, or None when the rule holds more than that."""
+    from flask_babel import gettext, ngettext
+
+    if set(parts) - _KNOWN_PARTS:
+        return None
+    freq, interval, byday = parts["FREQ"], int(parts.get("INTERVAL") or 1), parts.get("BYDAY", "")
+    if interval < 1:
+        return None
+    if freq == "DAILY" and not byday:
+        return gettext("every day") if interval == 1 else ngettext(
+            "every %(num)d days", "every %(num)d days", interval)
+    if freq == "WEEKLY":
+        if not byday:
+            return gettext("every week") if interval == 1 else gettext(
+                "every other week") if interval == 2 else gettext("every %(num)d weeks", num=interval)
+        if any(code not in WEEKDAY_CODES for code in byday.split(",")):
+            return None
+        days = _weekday_list(byday)
+        if interval == 1:
+            return gettext("every %(days)s", days=days)
+        if interval == 2:
+            return gettext("every other week on %(days)s", days=days)
+        return gettext("every %(num)d weeks on %(days)s", num=interval, days=days)
+    if freq == "MONTHLY" and byday and "," not in byday:
+        nth, code = byday[:-2], byday[-2:]
+        if code not in WEEKDAY_CODES or not nth or int(nth) not in _MONTHLY_NTH:
+            return None
+        day = str(_DAY_NAMES[WEEKDAY_CODES.index(code)])
+        words = str(_MONTHLY_NTH[int(nth)]) % {"day": day}
+        if interval > 1:
+            words = gettext("%(rule)s (every %(num)d months)", rule=words, num=interval)
+        return words
+    if freq == "MONTHLY" and not byday:
+        return gettext("every month") if interval == 1 else gettext("every %(num)d months", num=interval)
+    return None

@@ -21,7 +21,7 @@ from lms.planning.models import (
     CYCLE_STATUS_LABELS, ClassSession, Cycle, CycleStatus, PlanningError,
     RecurrenceKind, Room, session_status_label,
 )
-from lms.planning.recurrence import Recurrence, rule_parts
+from lms.planning.recurrence import Recurrence, describe_rule, rule_parts
 from lms.core.input import query_int
 
 bp = Blueprint("planning", __name__)
@@ -342,4 +342,4 @@ def my_session(session_id: int):
 def _labels() -> dict:
     """Status names for the planning and enrolment templates."""
     return dict(cycle_status_label=CYCLE_STATUS_LABELS.get, session_status_label=session_status_label,
-                enrolment_status_label=ENROLMENT_STATUS_LABELS.get)
+                enrolment_status_label=ENROLMENT_STATUS_LABELS.get, describe_rule=describe_rule)

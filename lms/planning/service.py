@@ -6,13 +6,14 @@ nobody enrolled, so its changes are not recorded.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import lazyload
 
@@ -29,7 +30,7 @@ from lms.planning.models import (
 )
 from lms.planning.queries import upcoming_cycles_for_courses  # noqa: F401  (for the public catalogue)
 from lms.planning.recurrence import (
-    Plan, PlannedSession, Recurrence, place_session, plan_sessions, to_utc,
+    Plan, PlannedSession, Recurrence, holiday_name, place_session, plan_sessions, to_utc,
 )
 from lms.planning.replan import Conflict, Replan, compute_replan, find_conflicts
 
@@ -86,6 +87,8 @@ class CyclePreview:
     conflicts: list[Conflict]
     replan: Replan | None  # for a cycle that exists: what saving changes
     warnings: list[str]
+    #: sessions planned on a public holiday (when holidays are not skipped), by local date
+    holidays: dict[date, str] = field(default_factory=dict)
 
     def conflicts_for(self, starts_at: datetime) -> list[Conflict]:
         return [c for c in self.conflicts if c.starts_at == starts_at]
@@ -99,7 +102,28 @@ def preview_cycle(spec: CycleSpec, cycle: Cycle | None, *, now: datetime,
     intervals = [(p.starts_at, p.ends_at, spec.room_id) for p in plan.sessions]
     conflicts = find_conflicts(intervals, list(spec.trainer_ids), cycle.id if cycle else None)
     replan = compute_replan(cycle.sessions, plan, spec.room_id, now) if cycle else None
-    return CyclePreview(plan, conflicts, replan, _spec_warnings(spec))
+    on_holidays = {} if spec.recurrence.skip_holidays else {
+        p.planned_date: name for p in plan.sessions if (name := holiday_name(p.planned_date, language))}
+    warnings = _spec_warnings(spec) + _time_warnings(plan, now) + _holiday_warnings(on_holidays)
+    return CyclePreview(plan, conflicts, replan, warnings, on_holidays)
+
+
+def _time_warnings(plan: Plan, now: datetime) -> list[str]:
+    """A warning when every session, or some, would start in the past."""
+    past = sum(1 for p in plan.sessions if p.starts_at < now)
+    if past and past == len(plan.sessions):
+        return [str(_l("Every session of this plan is in the past: check the first date."))]
+    if past:
+        return [str(_ln("%(num)d session of this plan is in the past.",
+                        "%(num)d sessions of this plan are in the past.", past))]
+    return []
+
+
+def _holiday_warnings(on_holidays: dict[date, str]) -> list[str]:
+    if not on_holidays:
+        return []
+    return [str(_ln("%(num)d session falls on a public holiday: see the marked sessions.",
+                    "%(num)d sessions fall on a public holiday: see the marked sessions.", len(on_holidays)))]
 
 
 def _spec_warnings(spec: CycleSpec) -> list[str]:

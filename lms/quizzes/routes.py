@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -103,7 +104,9 @@ def attempt(attempt_id: int):
     answers = {a.question_id: a.response for a in attempt.answers}
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz,
                            questions=service.attempt_questions(attempt), answers=answers,
-                           layout={e["question"]: e for e in attempt.layout}, form=ActionForm(), now=now)
+                           layout={e["question"]: e for e in attempt.layout}, form=ActionForm(), now=now,
+                           unanswered=service.unanswered_count(attempt),
+                           confirming=request.args.get("confirm") == "1")
 
 
 @bp.post("/quiz/attempts/<int:attempt_id>")
@@ -124,6 +127,10 @@ def save(attempt_id: int):
         if "submit" not in request.form:
             flash(str(error), "error")
         # a Submit that finds the attempt handed in already (a double click): its result
+    if "submit" in request.form and attempt.status is AttemptStatus.IN_PROGRESS \
+            and "confirm_unanswered" not in request.form and service.unanswered_count(attempt):
+        db.session.commit()  # the answers given are kept; the person confirms handing in the rest blank
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, confirm=1, _anchor="quiz-confirm"))
     if "submit" in request.form:
         service.submit_attempt(attempt, now)
         db.session.commit()
@@ -183,7 +190,7 @@ def results_csv(quiz_id: int):
     quiz = _staff_quiz(quiz_id)
     _, user_ids, cycle_id = results_scope(current_user, quiz, query_int("cycle"))
     name = f"quiz-{quiz.id}" + (f"-cycle-{cycle_id}" if cycle_id else "") + ".csv"
-    return Response(statistics.results_csv(quiz, user_ids), mimetype="text/csv",
+    return Response(statistics.results_csv(quiz, user_ids, str(get_locale())), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

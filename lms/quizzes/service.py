@@ -208,6 +208,22 @@ def _claim(attempt: QuizAttempt) -> bool:
     return claimed == 1
 
 
+def _is_blank(response: Any) -> bool:
+    if response is None or response == "":
+        return True
+    if isinstance(response, (list, tuple)):
+        return all(_is_blank(item) for item in response)
+    if isinstance(response, dict):
+        return all(_is_blank(item) for item in response.values())
+    return False
+
+
+def unanswered_count(attempt: QuizAttempt) -> int:
+    """How many of the attempt's questions have no answer saved (blank answers count as none)."""
+    answered = {a.question_id for a in attempt.answers if not _is_blank(a.response)}
+    return sum(1 for question_id in attempt.question_ids if question_id not in answered)
+
+
 def submit_attempt(attempt: QuizAttempt, now: datetime) -> bool:
     """Grade the attempt once: True for the request that submitted it, False for any later one."""
     claimed = db.session.execute(

@@ -112,14 +112,14 @@ def _text(html: str) -> str:
     return TAG.sub("", html).strip()
 
 
-def results_csv(quiz: Quiz, user_ids: Iterable[int] | None = None) -> str:
+def results_csv(quiz: Quiz, user_ids: Iterable[int] | None = None, language: str = "en") -> str:
     """One row per learner; cells that a spreadsheet would run as a formula are defused."""
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(["name", "email", "attempts", "best_score_percent", "passed", "awaiting_grading"])
-    for result in learner_results(quiz, user_ids):
-        writer.writerow([safe_cell(result.user.name), safe_cell(result.user.email), result.attempts,
-                         "" if result.best_score is None else str(result.best_score),
-                         "yes" if result.passed else "no", "yes" if result.awaiting_grading else "no"])
-    return output.getvalue()
+    from lms.core.exports import Sheet, to_csv
+
+    rows = [[result.user.name, result.user.email, result.attempts,
+             "" if result.best_score is None else result.best_score,
+             "yes" if result.passed else "no", "yes" if result.awaiting_grading else "no"]
+            for result in learner_results(quiz, user_ids)]
+    header = ["name", "email", "attempts", "best_score_percent", "passed", "awaiting_grading"]
+    return to_csv([Sheet("quiz", header, rows)], language)
 

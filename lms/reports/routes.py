@@ -172,7 +172,7 @@ def organisation_export(fmt: str):
     _form, report = _report_for_request()
     name = f"kompetensrapport-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}.{fmt}"
     sheets = report_sheets(report)
-    body, mimetype = (to_csv(sheets), "text/csv; charset=utf-8") if fmt == "csv" else (to_xlsx(sheets), XLSX)
+    body, mimetype = (to_csv(sheets, str(get_locale())), "text/csv; charset=utf-8") if fmt == "csv" else (to_xlsx(sheets), XLSX)
     _audit_view(report, f"exported.{fmt}")
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -122,3 +122,14 @@ def test_the_user_search_takes_like_wildcards_literally(admin_client, wildcard):
     db.session.commit()
     found = admin_client.get("/admin/users", query_string={"q": wildcard}).text
     assert "Procent 100%_" in found and "Lars Lärande" not in found
+
+
+def test_a_duplicate_organisation_number_is_reported_under_the_number_field(admin_client):
+    make_organisation("Hyllie Idrottsallians").organisation_number = "802519-6620"
+    db.session.commit()
+    response = admin_client.post("/admin/organisations/new", data={
+        "name": "Annan förening", "sector": "non_profit", "organisation_number": "8025196620",
+    }, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert '<div class="error" id="organisation_number-error"><p>Another organisation has the number' in response.text
+    assert 'id="name-error"' not in response.text

@@ -123,3 +123,14 @@ def test_an_invitation_expires(app, anna):
     finally:
         time.time = real_time
     assert service.read_token(token, service.INVITATION) == invited
+
+
+def test_choosing_a_password_by_the_link_logs_the_person_in(client, anna, outbox):
+    _ask_for_reset(client, anna.email)
+    [link] = outbox.links()
+    response = client.post(_path(link), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    account = client.get("/account", headers={"Accept-Language": "en"})
+    assert account.status_code == 200 and anna.email in account.text, "no second log-in with an empty form"
+    assert "Ditt lösenord är sparat och du är inloggad." in account.text  # in Anna's language

@@ -34,6 +34,7 @@ def test_the_owner_finds_and_downloads_the_certificate(app, issued):
     owner = client_for(app, issued.user)
     page = owner.get("/my/certificates").text
     assert "Styrelsearbete i ideella föreningar" in page and display(issued.code) in page
+    assert "Digitalt intyg för andra system (Open Badge)" in page and "JSON-LD" not in page, "plain words"
     response = owner.get(f"/certificates/{issued.id}/pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"].startswith("attachment;")

@@ -88,3 +88,21 @@ def test_e_mails_are_written_in_the_recipients_language(admin_client, outbox, lo
     })
     [message] = outbox.messages()
     assert message["Subject"] == subject
+
+
+#: spellings the Swedish texts do not use, and the one that replaces each
+BANNED_SWEDISH = {"epost": "e-post", "i kön": "på väntelistan", "väntelista ": "väntelistan",
+                  "e-mail": "e-post", "email": "e-post"}
+
+
+def test_the_swedish_catalogue_speaks_with_one_voice():
+    with open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        if not message.id:
+            continue
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+            words = (text or "").lower().replace("%(email)s", "")
+            found += [(text, banned, instead) for banned, instead in BANNED_SWEDISH.items() if banned in words]
+    assert not found, found

@@ -151,3 +151,32 @@ def test_the_enrol_button_says_who_is_enrolled(app, coordinator_client, learner_
     bulk = coordinator_client.get(f"/cycles/{cycle.id}/bulk").text
     assert "Anmäl mig" not in bulk and "Anmäl de valda" in bulk
     assert "Anmäl mig" in learner_client.get(f"/cycles/{cycle.id}").text
+
+
+@pytest.mark.parametrize("mode, offer", [("open", "Skapa ett konto"), ("approval", "Be om ett konto"), ("off", None)])
+def test_a_visitor_on_a_cycle_page_can_log_in_create_an_account_or_go_back(app, client, mode, offer):
+    app.config["LMS_SIGNUP"] = mode
+    cycle = make_cycle(first_date=date(2030, 3, 5), title="Våren 2030")
+    db.session.commit()
+    page = client.get(f"/cycles/{cycle.id}").text
+    assert "Logga in för att anmäla dig" in page
+    assert f'href="/courses/{cycle.course.slug}"' in page, "a way back to the course"
+    if offer:
+        assert offer in page and 'href="/signup"' in page
+    else:
+        assert 'href="/signup"' not in page.split('id="my-place-heading"')[1].split("</section>")[0]
+
+
+def test_the_bulk_page_lists_who_is_signed_up_and_reports_a_bad_entry_once(app, coordinator_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5), capacity=5)
+    member = make_user("medlem@example.org", name="Medlem Ett")
+    enrol(member.id, cycle, now=cycle.sessions[0].starts_at.replace(year=2029), check_window=False)
+    db.session.commit()
+    page = coordinator_client.get(f"/cycles/{cycle.id}/bulk").text
+    signed_up = page.split('id="signed-up-heading"')[1].split("</section>")[0]
+    assert "(1)" in signed_up and "Medlem Ett" in signed_up
+    page = coordinator_client.post(f"/cycles/{cycle.id}/bulk", data={"emails": "not an email\nmedlem@example.org"}).text
+    report = page.split('id="report-heading"')[1].split("</table>")[0]
+    assert report.count("<tr class=\"outcome-") == 2, report
+    assert "not an email" in report and "This is not an e-mail address." in report
+    assert "outcome-already" in report and "already signed up" in report

@@ -129,13 +129,13 @@ def test_bulk_enrolment_reports_each_person(app):
         ("annan@example.org", "refused"),
         ("okand@example.org", "refused"),
         ("slutat@example.org", "refused"),
-        ("medlem2@example.org", "refused"),
+        ("medlem2@example.org", "already"),      # already signed up: said so, not refused
     ]
     reasons = {line.who: line.reason for line in report}
     # to a contact, another organisation's member and an unknown address look alike
     assert reasons["annan@example.org"] == reasons["okand@example.org"] == \
         "No member of your organisation has this e-mail address."
-    assert "Already signed up" in reasons["medlem2@example.org"]
+    assert reasons["medlem2@example.org"] == "awaiting approval", reasons
 
 
 def test_a_coordinator_bulk_enrols_anyone_also_outside_the_window(app):
@@ -191,3 +191,18 @@ def test_a_contact_does_not_bulk_enrol_a_staff_account_of_their_organisation(app
         ("tranare@example.org", "refused"), ("medlem@example.org", "enrolled")]
     assert "staff account" in report[0].reason
     assert not service.contact_may_enrol(trainer) and service.contact_may_enrol(learner)
+
+
+def test_bulk_entries_are_split_by_lines_commas_and_semicolons_and_a_bad_one_is_one_line():
+    assert service.split_addresses("not an email\nAnna Berg <anna@example.org>; bo@example.org, "
+                                   "cy@example.org dee@example.org\n\n") == [
+        "not an email", "anna@example.org", "bo@example.org", "cy@example.org", "dee@example.org"]
+
+
+def test_a_bulk_entry_that_is_not_an_address_is_reported_once(app):
+    coordinator = make_user(roles=["coordinator"])
+    cycle = make_cycle(first_date=date(2027, 3, 2), now=NOW)
+    with force_locale("en"):
+        report = service.bulk_enrol(cycle, actor=coordinator, emails="not an email", now=NOW)
+    assert [(line.who, line.outcome, line.reason) for line in report] == [
+        ("not an email", "refused", "This is not an e-mail address.")]

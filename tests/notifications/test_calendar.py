@@ -98,3 +98,20 @@ def test_the_feed_address_is_shown_again_and_made_through_a_form(app, learner_cl
     assert learner_client.get(f"/calendar/{token}.ics").status_code == 200
     learner_client.post("/my/calendar/revoke")
     assert learner_client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_the_feed_address_has_a_copy_button_and_a_webcal_link(app, learner_client):
+    learner_client.post("/my/calendar", data={"next": "/my/schedule"})
+    page = learner_client.get("/my/schedule", headers={"Accept-Language": "en"}).text
+    token = page.split("http://localhost/calendar/")[1].split(".ics")[0]
+    assert f'href="webcal://localhost/calendar/{token}.ics"' in page
+    assert 'data-copy="feed-url"' in page and 'id="feed-url"' in page
+    assert "<script>" not in page, "the copy button is in the static JavaScript (strict CSP)"
+
+
+def test_an_in_app_notification_keeps_the_path_so_a_new_base_url_does_not_break_it():
+    from lms.notifications.compose import app_path
+
+    assert app_path("https://old.example.org/cycles/3?x=1#seats") == "/cycles/3?x=1#seats"
+    assert app_path("http://localhost") == "/"
+    assert app_path("/already/a/path") == "/already/a/path" and app_path("") == ""

@@ -141,3 +141,26 @@ def test_a_rule_that_gives_fewer_sessions_than_asked_for_says_so():
     with pytest.raises(PlanningError, match="only 2 of the 3"):
         plan_sessions(Recurrence(RecurrenceKind.RRULE, date(2027, 1, 5), time(18, 0), 120,
                                  raw_rule="FREQ=WEEKLY;COUNT=2", count=3, skip_holidays=False), STOCKHOLM)
+
+
+# --- H4: a rule in words -------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, rule, count, until, words", [
+    ("sv", "FREQ=WEEKLY;INTERVAL=1;BYDAY=TU", 6, None, "varje tisdag, 6 gånger"),
+    ("en", "FREQ=WEEKLY;INTERVAL=1;BYDAY=TU", 6, None, "every Tuesday, 6 times"),
+    ("sv", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE", None, date(2027, 6, 3), "varannan vecka på måndag och onsdag, till och med 3 juni 2027"),
+    ("en", "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,WE,FR", 1, None, "every 3 weeks on Monday, Wednesday, and Friday, 1 time"),
+    ("sv", "FREQ=DAILY;COUNT=5", None, None, "varje dag, 5 gånger"),
+    ("en", "FREQ=DAILY;INTERVAL=2;UNTIL=20270110T000000Z", None, None, "every 2 days, until 10 Jan 2027"),
+    ("sv", "FREQ=MONTHLY;INTERVAL=1;BYDAY=+1TU", 4, None, "den första tisdagen i varje månad, 4 gånger"),
+    ("en", "FREQ=MONTHLY;INTERVAL=1;BYDAY=-1FR", 4, None, "the last Friday of every month, 4 times"),
+    ("sv", "FREQ=YEARLY;BYMONTH=3;COUNT=2", None, None, "FREQ=YEARLY;BYMONTH=3;COUNT=2"),
+    ("sv", "FREQ=WEEKLY;BYDAY=TU;BYSETPOS=1;COUNT=2", None, None, "FREQ=WEEKLY;BYDAY=TU;BYSETPOS=1;COUNT=2"),
+])
+def test_a_rule_is_said_in_words_in_the_persons_language(app, language, rule, count, until, words):
+    from flask_babel import force_locale
+
+    from lms.planning.recurrence import describe_rule
+
+    with app.test_request_context(), force_locale(language):
+        assert describe_rule(rule, count, until) == words

@@ -222,3 +222,48 @@ def test_a_cycle_is_finished_by_its_last_live_session_and_never_without_one(app)
     assert ending.status is CycleStatus.FINISHED
     assert all_cancelled.status is CycleStatus.PUBLISHED and draft.status is CycleStatus.DRAFT
     assert service.finish_ended_cycles(utcnow() + timedelta(days=3650)) == 0
+
+
+# --- H4: the preview warns of a plan in the past and of sessions on public holidays ----------
+
+def _weekly_spec(first: date, count: int, *, skip_holidays: bool, weekday: int):
+    from lms.planning.models import RecurrenceKind
+    from lms.planning.recurrence import Recurrence
+
+    course = make_course()
+    recurrence = Recurrence(RecurrenceKind.WEEKLY, first, time(18, 0), 120, weekdays=(weekday,),
+                            count=count, skip_holidays=skip_holidays)
+    return service.CycleSpec(course.id, "Vår", recurrence, None, 12, (), None, None, False, 80)
+
+
+def test_the_preview_warns_when_every_session_or_some_are_in_the_past(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        _check_past_warnings()
+
+
+def _check_past_warnings():
+    all_past = service.preview_cycle(_weekly_spec(date(2026, 9, 1), 3, skip_holidays=True, weekday=1), None, now=NOW)
+    assert any("Every session of this plan is in the past" in w for w in all_past.warnings), all_past.warnings
+    some = service.preview_cycle(_weekly_spec(date(2026, 12, 22), 3, skip_holidays=True, weekday=1), None, now=NOW)
+    assert any("2 sessions of this plan are in the past" in w for w in some.warnings), some.warnings
+    ahead = service.preview_cycle(_weekly_spec(date(2027, 2, 2), 3, skip_holidays=True, weekday=1), None, now=NOW)
+    assert ahead.warnings == []
+
+
+def test_the_preview_marks_sessions_on_public_holidays_when_they_are_not_skipped(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        _check_holiday_marks()
+
+
+def _check_holiday_marks():
+    # Thursdays from 2027-04-29: Ascension Day (Kristi himmelsfärdsdag) is 2027-05-06
+    kept = service.preview_cycle(_weekly_spec(date(2027, 4, 29), 3, skip_holidays=False, weekday=3), None, now=NOW,
+                                 language="en")
+    assert list(kept.holidays) == [date(2027, 5, 6)] and "Ascension" in kept.holidays[date(2027, 5, 6)]
+    assert any("1 session falls on a public holiday" in w for w in kept.warnings), kept.warnings
+    skipped = service.preview_cycle(_weekly_spec(date(2027, 4, 29), 3, skip_holidays=True, weekday=3), None, now=NOW)
+    assert skipped.holidays == {} and not skipped.warnings

@@ -50,7 +50,8 @@ def test_the_quiz_page_and_a_failed_then_passed_attempt(learner_client):
     page = learner_client.get(quiz_url(quiz), headers=EN).text
     assert "6 questions" in page and "Pass mark: 80 %" in page
     attempt = start(learner_client, quiz)
-    response = learner_client.post(f"/quiz/attempts/{attempt.id}", data={**answers_form(attempt, wrong_response), "submit": "1"})
+    response = learner_client.post(f"/quiz/attempts/{attempt.id}", data={**answers_form(attempt, wrong_response), "submit": "1",
+                                                                     "confirm_unanswered": "1"})  # the pairs are left blank
     assert response.headers["Location"] == f"/quiz/attempts/{attempt.id}/result"
     result = learner_client.get(response.headers["Location"], headers=EN).text
     assert "You got 0 %" in result and "Try again" in result
@@ -230,3 +231,23 @@ def test_quiz_posts_need_a_csrf_token(app, learner_client, path_of):
     assert response.status_code == 400
     db.session.expire_all()
     assert attempt.status is AttemptStatus.IN_PROGRESS
+
+
+def test_handing_in_with_unanswered_questions_asks_to_confirm_and_keeps_the_answers(learner_client):
+    quiz = make_quiz()
+    db.session.commit()
+    attempt = start(learner_client, quiz)
+    questions = service.attempt_questions(attempt)
+    first = questions[0]
+    response = learner_client.post(f"/quiz/attempts/{attempt.id}", data={**form_of(first, right_response(first)), "submit": "1"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/quiz/attempts/{attempt.id}?confirm=1#quiz-confirm"
+    db.session.expire_all()
+    assert attempt.status is AttemptStatus.IN_PROGRESS, "not handed in without a word"
+    page = learner_client.get(f"/quiz/attempts/{attempt.id}?confirm=1", headers=EN).text
+    assert f"{len(questions) - 1} questions are not answered." in page and "Hand in anyway" in page
+    assert 'name="confirm_unanswered"' in page
+    assert [a.question_id for a in attempt.answers] == [first.id], "the answer given is kept"
+    confirmed = learner_client.post(f"/quiz/attempts/{attempt.id}", data={"confirm_unanswered": "1", "submit": "1"})
+    assert confirmed.headers["Location"] == f"/quiz/attempts/{attempt.id}/result"
+    db.session.expire_all()
+    assert attempt.status is not AttemptStatus.IN_PROGRESS

@@ -67,10 +67,14 @@ def test_a_coordinator_sees_every_organisation(coordinator_client, center):
 
 
 def test_the_csv_export_matches_the_report_and_is_audited(contact_client, center):
+    center.contact.locale = "sv"
+    db.session.commit()
     response = contact_client.get("/reports/organisation.csv", query_string=YEAR)
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert ["Styrelsearbete", "2", "2", "6", "7", "85.7", "12.0", "0", "0"] in rows, [r for r in rows if r and r[0] == "Styrelsearbete"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))  # Swedish Excel's columns
+    assert ["Styrelsearbete", "2", "2", "6", "7", "85,7", "12,0", "0", "0"] in rows, [r for r in rows if r and r[0] == "Styrelsearbete"]
     assert any(row[:2] == ["Lärande 2", "larande2@example.org"] for row in rows)
     events = db.session.execute(select(AuditEvent).where(AuditEvent.action == "report.organisation.exported.csv")).scalars().all()
     assert [(e.actor_id, e.object_id, e.details["people"]) for e in events] == [(center.contact.id, center.org1.id, 3)]
@@ -215,3 +219,9 @@ def test_a_roll_call_shows_on_the_next_visit_though_each_cycles_roll_up_is_kept(
     assert response.status_code == 302
     page = coordinator_client.get("/reports").get_data(as_text=True)
     assert "15 Jan: 50 %" in page and "15 Jan: 33 %" not in page
+
+
+def test_csv_for_english_uses_commas_and_every_export_defuses_formulas():
+    sheet = Sheet("t", ["a", "b"], [["=SUM(A1)", 85.7]])
+    assert to_csv([sheet], "en") == "\ufeffa,b\r\n'=SUM(A1),85.7\r\n"
+    assert to_csv([sheet], "sv") == "\ufeffa;b\r\n'=SUM(A1);85,7\r\n"

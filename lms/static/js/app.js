@@ -25,3 +25,22 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- H4: copy a text field's value (e.g. the calendar address) with a button ---
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    const status = button.closest("section, form, div")?.querySelector(".copy-status");
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch (error) {
+        field.select();  // the person copies it by hand
+        document.execCommand?.("copy");
+      }
+      if (status) status.textContent = button.dataset.copiedText || "✓";
+    });
+  });
+});

@@ -44,5 +44,9 @@ document.addEventListener("DOMContentLoaded", () => {
       if (document.fullscreenElement) document.exitFullscreen();
       else screen.requestFullscreen();
     });
+    // the stylesheet hides the button and enlarges the QR code while the screen is full screen
+    document.addEventListener("fullscreenchange", () => {
+      screen.classList.toggle("is-fullscreen", document.fullscreenElement === screen);
+    });
   }
 });
