@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_proxy(app)
     init_extensions(app)
     register_blueprints(app)
+    init_navigation(app)
     register_domain_events()
     register_cli(app)
     return app
@@ -58,6 +59,13 @@ def init_extensions(app: Flask) -> None:
     init_security_headers(app)
     init_templating(app)
     init_page_cache(app)
+
+
+def init_navigation(app: Flask) -> None:
+    """The main menu, built once for this app from every blueprint's pages."""
+    from lms.core.navigation import init_navigation as build
+
+    build(app)
 
 
 def register_blueprints(app: Flask) -> None:

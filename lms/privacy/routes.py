@@ -10,7 +10,6 @@ from lms.audit.service import record_event
 from lms.auth.models import Role, User
 from lms.auth.passwords import verify_password
 from lms.auth.permissions import role_required
-from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.privacy import export, service
@@ -20,8 +19,6 @@ from lms.privacy.models import ErasureRequest, FeedbackMessage
 
 bp = Blueprint("privacy", __name__)
 
-register_navigation(NavItem(_l("My data"), "privacy.my_data", ()), before="auth.account")
-register_navigation(NavItem(_l("Privacy"), "privacy.admin_index", (Role.ADMIN,)), before="certificates.mine")
 
 
 COLUMN_LABELS = {

@@ -11,7 +11,6 @@ from lms.auth import service as accounts
 from lms.auth.mail import send_invitation
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
-from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.signup import service
@@ -20,8 +19,6 @@ from lms.signup.models import AccountRequest
 
 bp = Blueprint("signup", __name__)
 
-register_navigation(NavItem(_l("Account requests"), "signup.requests",
-                            (Role.COORDINATOR, Role.ORGANISATION_CONTACT)), before="auth.account")
 
 
 def _signup_limit() -> str:
