@@ -4,6 +4,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.widgets import HiddenInput
+
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.auth.models import Role
 from lms.catalog.labels import language_name, sdg_name
@@ -25,7 +28,22 @@ def field_attrs(field, autocomplete: str | None = None) -> dict:  # type: ignore
     return attrs
 
 
+class _HiddenInputWithoutId(HiddenInput):
+    """A page may hold several forms, each with its CSRF field: without an id they do not clash."""
+
+    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
+
+
+def machine_time(value) -> str:  # type: ignore[no-untyped-def]
+    """A `datetime` attribute of <time>: ISO 8601 to the second (valid HTML, no microseconds)."""
+    return value.isoformat(timespec="seconds") if hasattr(value, "hour") else value.isoformat()
+
+
 def init_templating(app: Flask) -> None:
+    CSRFTokenField.widget = _HiddenInputWithoutId()
+    app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.globals.update(
         field_attrs=field_attrs,
         role_label=ROLE_LABELS.get,

@@ -71,6 +71,26 @@ document.addEventListener("DOMContentLoaded", () => {
     fit();
   }
 
+  // Every table scrolls sideways inside its own labelled, focusable region (named after its
+  // caption), so that a wide table never widens the page; without JavaScript .table-wrap scrolls.
+  document.querySelectorAll("main table").forEach((table) => {
+    if (table.parentElement.closest(".table-scroll")) return;
+    let box = table.parentElement;
+    if (!box.classList.contains("table-wrap") || box.querySelectorAll("table").length > 1) {
+      box = document.createElement("div");
+      table.before(box);
+      box.append(table);
+    }
+    const caption = table.querySelector("caption");
+    const heading = table.closest("section, article, main").querySelector("h1, h2, h3");
+    const label = table.getAttribute("aria-label") || (caption && caption.textContent.trim())
+      || (heading && heading.textContent.trim()) || document.title;
+    box.classList.add("table-scroll");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label.replace(/\s+/g, " "));
+    box.tabIndex = 0;
+  });
+
   // Submit a filter form as soon as a select marked data-autosubmit changes.
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());
