@@ -25,7 +25,14 @@ def field_attrs(field, autocomplete: str | None = None) -> dict:  # type: ignore
         attrs["aria-describedby"] = " ".join(described)
     if autocomplete:
         attrs["autocomplete"] = autocomplete
+    if field.type == "SelectField" and field.flags.required and _first_choice_is_a_value(field):
+        attrs["required"] = False  # a list that always has a choice: HTML forbids "required" there
     return attrs
+
+
+def _first_choice_is_a_value(field) -> bool:  # type: ignore[no-untyped-def]
+    first = next(iter(field.iter_choices()), None)
+    return first is not None and first[0] not in ("", None)
 
 
 class _HiddenInputWithoutId(HiddenInput):
