@@ -5,7 +5,6 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from babel import dates as babel_dates
 from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.audit.service import record_event
