@@ -6,6 +6,7 @@ violations fail the test.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -125,9 +126,11 @@ class Browse:
             toggle = self.page.locator(".menu-toggle")
             if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
                 toggle.click()
-            group = link.locator("xpath=ancestor::li[contains(@class, 'nav-group')]/button")
-            if group.count() and group.get_attribute("aria-expanded") != "true":
-                group.click()
+            text = name if isinstance(name, re.Pattern) else re.compile(rf"^\s*{re.escape(name)}\s*$")
+            anchor = self.page.locator(".nav-sub a", has_text=text)  # found while hidden too
+            group = self.page.locator("#main-nav li.nav-group", has=anchor).locator("xpath=./button")
+            if group.count() and group.first.get_attribute("aria-expanded") != "true":
+                group.first.click()
         return link
 
     def log_in(self, email: str, password: str):
