@@ -27,12 +27,12 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
 	$(BIN)/flask --app lms run --host $(HOST) --port $(PORT)
 
-test: install node_modules/axe-core/axe.min.js
+test: install node_modules/.installed
 	$(BIN)/bandit -q -ll -r lms
 	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-node_modules/axe-core/axe.min.js: package.json
-	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent; \
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: browser tests will skip their accessibility checks"; fi
 
 extract-messages: install

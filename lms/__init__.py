@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_proxy(app)
     init_extensions(app)
     register_blueprints(app)
+    init_navigation(app)
     register_domain_events()
     register_cli(app)
     return app
@@ -62,6 +63,13 @@ def init_extensions(app: Flask) -> None:
     init_templating(app)
     init_page_cache(app)
     init_input_checks(app)  # before the blueprints: their `<int:...>` are bounded
+
+
+def init_navigation(app: Flask) -> None:
+    """The main menu, built once for this app from every blueprint's pages."""
+    from lms.core.navigation import init_navigation as build
+
+    build(app)
 
 
 def register_blueprints(app: Flask) -> None:

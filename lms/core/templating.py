@@ -1,77 +1,15 @@
-"""What every template may use: the navigation by role, form-field attributes, the locale."""
+"""What every template may use: form-field attributes, labels, the locale (the menu: navigation.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Flask, request, url_for
+from flask import Flask
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.widgets import HiddenInput
 
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.auth.models import Role
 from lms.catalog.labels import language_name, sdg_name
-from lms.notifications.navigation import NotificationsLabel
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    endpoint: str
-    roles: tuple[Role, ...] | None  # None: everyone; (): every logged-in user
-
-    def visible_to(self, user) -> bool:  # type: ignore[no-untyped-def]
-        if self.roles is None:
-            return True
-        if not user.is_authenticated:
-            return False
-        return not self.roles or user.has_role(Role.ADMIN, *self.roles)
-
-
-NAVIGATION: list[NavItem] = [
-    NavItem(_l("Start"), "core.index", None),
-    NavItem(_l("Courses"), "catalog.catalogue", None),
-    NavItem(_l("My learning"), "catalog.my_learning", ()),
-    NavItem(_l("Course content"), "catalog.manage", (Role.COORDINATOR,)),
-    NavItem(_l("Quizzes"), "quizzes.index", (Role.TRAINER, Role.COORDINATOR)),
-    NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
-    NavItem(_l("Organisations"), "admin.organisations", (Role.ADMIN,)),
-    NavItem(_l("Planning"), "planning.index", (Role.COORDINATOR,)),
-    NavItem(_l("Enrolment requests"), "enrollment.requests", (Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
-    NavItem(_l("Members"), "enrollment.members_page", (Role.ORGANISATION_CONTACT,)),
-    NavItem(_l("My sessions"), "planning.my_sessions", (Role.TRAINER,)),
-    NavItem(_l("My schedule"), "enrollment.my_schedule", (Role.LEARNER,)),
-    NavItem(_l("Attendance"), "attendance.index", (Role.TRAINER, Role.COORDINATOR, Role.ORGANISATION_CONTACT)),
-    NavItem(_l("My attendance"), "attendance.mine", (Role.LEARNER,)),
-    NavItem(_l("Check in"), "attendance.checkin", (Role.LEARNER,)),
-    NavItem(NotificationsLabel(), "notifications.inbox", ()),  # type: ignore[arg-type]
-    NavItem(_l("Outbox"), "notifications.outbox_page", (Role.ADMIN,)),
-    NavItem(_l("My certificates"), "certificates.mine", ()),
-    NavItem(_l("Evaluations"), "evaluations.mine", (Role.LEARNER,)),
-    NavItem(_l("Evaluation results"), "evaluations.results_index", (Role.TRAINER, Role.COORDINATOR)),
-    NavItem(_l("Needs and wishes"), "needs.index", (Role.LEARNER, Role.ORGANISATION_CONTACT)),
-    NavItem(_l("Demand and supply"), "needs.demand_page", (Role.COORDINATOR,)),
-    NavItem(_l("Meeting place"), "community.index", ()),
-    NavItem(_l("Directory"), "community.directory_page", ()),
-    NavItem(_l("My account"), "auth.account", ()),
-]
-
-
-def register_navigation(item: NavItem, *, before: str | None = None) -> None:
-    """Domain packages add their pages to the menu when they are registered."""
-    if any(existing.endpoint == item.endpoint for existing in NAVIGATION):
-        return
-    index = next((i for i, e in enumerate(NAVIGATION) if e.endpoint == before), len(NAVIGATION))
-    NAVIGATION.insert(index, item)
-
-
-def navigation() -> list[dict]:
-    items = []
-    for item in NAVIGATION:
-        if item.visible_to(current_user):
-            url = url_for(item.endpoint)
-            items.append({"label": item.label, "url": url, "active": request.path == url})
-    return items
 
 
 def field_attrs(field, autocomplete: str | None = None) -> dict:  # type: ignore[no-untyped-def]
@@ -87,12 +25,33 @@ def field_attrs(field, autocomplete: str | None = None) -> dict:  # type: ignore
         attrs["aria-describedby"] = " ".join(described)
     if autocomplete:
         attrs["autocomplete"] = autocomplete
+    if field.type == "SelectField" and field.flags.required and _first_choice_is_a_value(field):
+        attrs["required"] = False  # a list that always has a choice: HTML forbids "required" there
     return attrs
 
 
+def _first_choice_is_a_value(field) -> bool:  # type: ignore[no-untyped-def]
+    first = next(iter(field.iter_choices()), None)
+    return first is not None and first[0] not in ("", None)
+
+
+class _HiddenInputWithoutId(HiddenInput):
+    """A page may hold several forms, each with its CSRF field: without an id they do not clash."""
+
+    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
+
+
+def machine_time(value) -> str:  # type: ignore[no-untyped-def]
+    """A `datetime` attribute of <time>: ISO 8601 to the second (valid HTML, no microseconds)."""
+    return value.isoformat(timespec="seconds") if hasattr(value, "hour") else value.isoformat()
+
+
 def init_templating(app: Flask) -> None:
+    CSRFTokenField.widget = _HiddenInputWithoutId()
+    app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.globals.update(
-        navigation=navigation,
         field_attrs=field_attrs,
         role_label=ROLE_LABELS.get,
         sdg_name=sdg_name,

@@ -12,7 +12,6 @@ from lms.auth.passwords import verify_password
 from lms.auth import limits
 from lms.auth.permissions import role_required
 from lms.core.rate_limits import keeps_form
-from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.privacy import export, readable, service
@@ -22,8 +21,6 @@ from lms.privacy.models import ErasureRequest, FeedbackMessage
 
 bp = Blueprint("privacy", __name__)
 
-register_navigation(NavItem(_l("My data"), "privacy.my_data", ()), before="auth.account")
-register_navigation(NavItem(_l("Privacy"), "privacy.admin_index", (Role.ADMIN,)), before="certificates.mine")
 
 
 @bp.app_template_test("reference_column")

@@ -5,14 +5,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from babel import dates as babel_dates
 from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.audit.service import record_event
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.exports import to_csv, to_xlsx
-from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.enrollment.models import ENROLMENT_STATUS_LABELS
 from lms.extensions import db
@@ -24,10 +22,6 @@ from lms.core.input import query_int
 
 bp = Blueprint("reports", __name__)
 
-register_navigation(NavItem(_l("Dashboard"), "reports.dashboard", (Role.COORDINATOR,)), before="planning.index")
-register_navigation(NavItem(_l("Competence report"), "reports.organisation_report",
-                            (Role.COORDINATOR, Role.ORGANISATION_CONTACT)), before="planning.index")
-register_navigation(NavItem(_l("My transcript"), "reports.my_transcript", ()), before="auth.account")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.auth import limits
@@ -13,7 +12,6 @@ from lms.auth.mail import send_invitation
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.core.rate_limits import keeps_form
-from lms.core.templating import NavItem, register_navigation
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.signup import service
@@ -22,8 +20,6 @@ from lms.signup.models import AccountRequest
 
 bp = Blueprint("signup", __name__)
 
-register_navigation(NavItem(_l("Account requests"), "signup.requests",
-                            (Role.COORDINATOR, Role.ORGANISATION_CONTACT)), before="auth.account")
 
 
 def _signup_limit() -> str:

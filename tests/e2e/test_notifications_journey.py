@@ -30,7 +30,7 @@ def log_out(browse):
 
 def test_a_learner_reads_a_notification_and_chooses_her_reminders(browse, moved_notice, live_server, page):
     browse.log_in(learner_email(0), DEMO_PASSWORD)
-    link = page.locator("#main-nav").get_by_role("link", name=re.compile(r"^Aviseringar"))
+    link = browse.menu_link(re.compile(r"^Aviseringar"))
     assert re.search(r"\d+ olästa?", link.inner_text() + link.text_content())
     browse.submit(lambda: link.click())
     item = page.get_by_role("listitem").filter(has_text="Flyttat: Föreningens ekonomi")
@@ -61,7 +61,7 @@ def test_an_admin_sees_the_outbox_and_retries_a_failed_message(browse, live_serv
         db.session.remove()
     assert failed_id is not None, "the demo has a failed message"
     browse.log_in(*live_server.logins["admin"])
-    browse.submit(lambda: page.locator("#main-nav").get_by_role("link", name="Utkorg").click())
+    browse.submit(lambda: browse.menu_link("Utkorg").click())
     failed = page.get_by_role("table", name="Misslyckade och fastnade meddelanden")
     row = failed.get_by_role("row").filter(has_text="Mailbox unavailable")
     assert row.count() == 1

@@ -5,7 +5,7 @@ import re
 def test_a_coordinator_plans_and_publishes_a_cycle_that_skips_ascension_day(browse, live_server):
     email, password = live_server.logins["coordinator"]
     page = browse.log_in(email, password)
-    browse.submit(lambda: page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Planering").click())
+    browse.submit(lambda: browse.menu_link("Planering").click())
     assert page.get_by_role("heading", level=1).inner_text() == "Planering"
     browse.submit(lambda: page.get_by_role("link", name="Planera en kursomgång").click())
 

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 def test_a_learner_downloads_their_data_and_transcript(browse, live_server, page):
     email, password = live_server.logins["learner"]
     browse.log_in(email, password)
-    browse.submit(lambda: page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina uppgifter").click())
+    browse.submit(lambda: browse.menu_link("Mina uppgifter").click())
     assert page.get_by_role("heading", level=1).inner_text() == "Mina uppgifter"
     assert page.get_by_role("region", name="Anmälningar").get_by_role("row").count() > 1
     with page.expect_download() as download:
@@ -17,7 +17,7 @@ def test_a_learner_downloads_their_data_and_transcript(browse, live_server, page
     assert data["account"][0]["email"] == email
     assert data["enrolments"] and "password_hash" not in data["account"][0]
 
-    browse.submit(lambda: page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mitt kursutdrag").click())
+    browse.submit(lambda: browse.menu_link("Mitt kursutdrag").click())
     assert page.get_by_role("heading", level=1).inner_text() == "Mitt kursutdrag"
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ner som PDF").click()

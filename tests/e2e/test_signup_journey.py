@@ -17,8 +17,7 @@ def test_a_visitor_asks_for_an_account_and_the_contact_approves_it(browse, live_
 
     email, password = live_server.logins["organisation_contact"]
     browse.log_in(email, password)
-    browse.submit(lambda: page.get_by_role("navigation", name="Huvudmeny")
-                  .get_by_role("link", name="Kontoförfrågningar").click())
+    browse.submit(lambda: browse.menu_link("Kontoförfrågningar").click())
     table = page.get_by_role("table", name="Väntar på beslut")
     assert table.get_by_role("rowheader", name="Leila Haddad").count() == 1
     assert table.get_by_role("rowheader", name="Johan Berglund").count() == 0, "not the contact's organisation"

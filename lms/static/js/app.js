@@ -2,17 +2,94 @@
 "use strict";
 document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", () => {
-  // On a phone the main menu folds behind a button; without JavaScript it is always shown.
+  // The main menu (disclosure pattern): on narrow screens it folds behind the "Menu" button, and
+  // each task group is a button that shows or hides its pages. Escape closes and gives focus back;
+  // a click or focus elsewhere closes an open group. Without JavaScript everything is shown.
   const toggle = document.querySelector(".menu-toggle");
   const nav = document.getElementById("main-nav");
   if (toggle && nav) {
-    toggle.hidden = false;
-    toggle.addEventListener("click", () => {
-      const open = toggle.getAttribute("aria-expanded") !== "true";
+    const groups = Array.from(nav.querySelectorAll(".nav-group__toggle"));
+    const listOf = (button) => document.getElementById(button.getAttribute("aria-controls"));
+    const setOpen = (button, open) => {
+      button.setAttribute("aria-expanded", String(open));
+      listOf(button).classList.toggle("is-open", open);
+    };
+    const closeGroups = (except) => groups.forEach((b) => { if (b !== except) setOpen(b, false); });
+    const setMenu = (open) => {
       toggle.setAttribute("aria-expanded", String(open));
       nav.classList.toggle("is-open", open);
+      if (!open) closeGroups(null);
+    };
+    const folded = () => window.getComputedStyle(toggle).display !== "none";
+    // Wide enough for the one-line menu? Which entries a person has, and the language, decide.
+    const header = nav.parentElement;
+    let wasFolded = null;
+    const fit = () => {
+      document.documentElement.classList.remove("nav-folded");
+      if (!folded() && header.scrollWidth > header.clientWidth + 1) {
+        document.documentElement.classList.add("nav-folded");
+      }
+      if (wasFolded !== null && wasFolded !== folded()) setMenu(false);
+      wasFolded = folded();
+    };
+    let fitting = 0;
+    window.addEventListener("resize", () => {
+      window.cancelAnimationFrame(fitting);
+      fitting = window.requestAnimationFrame(fit);
     });
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => setMenu(toggle.getAttribute("aria-expanded") !== "true"));
+    groups.forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        const open = button.getAttribute("aria-expanded") !== "true";
+        if (!folded()) closeGroups(button);
+        setOpen(button, open);
+      });
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      const open = groups.find((b) => b.getAttribute("aria-expanded") === "true");
+      if (open && (!folded() || nav.contains(document.activeElement))) {
+        setOpen(open, false);
+        open.focus();
+      } else if (folded() && toggle.getAttribute("aria-expanded") === "true") {
+        setMenu(false);
+        toggle.focus();
+      }
+    });
+    const outside = (event) => {
+      if (nav.contains(event.target) || toggle.contains(event.target)) return;
+      if (folded()) {
+        if (event.type === "click") setMenu(false);
+      } else {
+        closeGroups(null);
+      }
+    };
+    document.addEventListener("click", outside);
+    document.addEventListener("focusin", outside);
+    fit();
   }
+
+  // Every table scrolls sideways inside its own labelled, focusable region (named after its
+  // caption), so that a wide table never widens the page; without JavaScript .table-wrap scrolls.
+  document.querySelectorAll("main table").forEach((table) => {
+    if (table.parentElement.closest(".table-scroll")) return;
+    let box = table.parentElement;
+    if (!box.classList.contains("table-wrap") || box.querySelectorAll("table").length > 1) {
+      box = document.createElement("div");
+      table.before(box);
+      box.append(table);
+    }
+    const caption = table.querySelector("caption");
+    const heading = table.closest("section, article, main").querySelector("h1, h2, h3");
+    const label = table.getAttribute("aria-label") || (caption && caption.textContent.trim())
+      || (heading && heading.textContent.trim()) || document.title;
+    box.classList.add("table-scroll");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label.replace(/\s+/g, " "));
+    box.tabIndex = 0;
+  });
 
   // Submit a filter form as soon as a select marked data-autosubmit changes.
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
