@@ -9,23 +9,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from lms.attendance.codes import CheckinSettings
-from lms.attendance.models import Attendance
-from lms.attendance.queries import LearnerAtRisk, at_risk, cycles_attendance
+from lms.attendance.models import Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
+from lms.attendance.queries import LearnerAtRisk, at_risk
 from lms.attendance.rules import AttendanceSummary, summarise
-from lms.attendance.service import window_state
+from lms.attendance.service import sessions_facts_of, window_state
 from lms.auth.models import Role, User
-from lms.catalog.models import Course
+from lms.catalog.models import Module
 from lms.catalog.service import done_module_ids
 from lms.certificates.models import Certificate
 from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.queries import my_enrolments, pending_requests, waitlist_positions
+from lms.enrollment.queries import waitlist_positions
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
 from lms.planning.queries import sessions_of_cycles, trainer_sessions
 from lms.signup.service import pending_requests_for
+
+#: a cycle with its course title, without the course's areas, goals and the cycle's trainers
+CYCLE_HEADING = (joinedload(Cycle.course).lazyload("*"), lazyload(Cycle.trainer_links))
 
 #: how far ahead "this week's" and "starting soon" look
 WEEK = timedelta(days=7)
@@ -83,48 +86,78 @@ def learner_start(user_id: int, now: datetime, settings: CheckinSettings) -> Lea
     attending = select(Enrolment.cycle_id).where(Enrolment.user_id == user_id,
                                                  Enrolment.status == EnrolmentStatus.ENROLLED)
     upcoming = next_session_of(sessions_of_cycles(attending, since=now - settings.closes_after), now, settings)
-    nxt = None
-    if upcoming is not None:
-        checked = db.session.execute(select(Attendance.id).where(
-            Attendance.session_id == upcoming.id, Attendance.user_id == user_id)).first() is not None
-        nxt = NextSession(upcoming, window_state(upcoming, now, settings), checked)
+    checked = db.session.execute(select(Attendance.id).where(  # asked even without a session: same queries
+        Attendance.session_id == (upcoming.id if upcoming else None), Attendance.user_id == user_id)).first()
+    nxt = NextSession(upcoming, window_state(upcoming, now, settings), checked is not None) if upcoming else None
     return LearnerStart(nxt, _standings(user_id, now), _ready_certificates(user_id), _open_evaluations(user_id, now))
 
 
 def _standings(user_id: int, now: datetime) -> list[CycleStanding]:
-    current = [e for e in my_enrolments(user_id)
-               if e.status is not EnrolmentStatus.COMPLETED and e.cycle.status is CycleStatus.PUBLISHED]
-    if not current:
-        return []
-    courses = {c.id: c for c in db.session.execute(
-        select(Course).options(selectinload(Course.modules))
-        .where(Course.id.in_({e.cycle.course_id for e in current}))).scalars()}
+    current = _current_enrolments(user_id)
+    modules: dict[int, list[int]] = {}
+    for course_id, module_id in db.session.execute(
+            select(Module.course_id, Module.id).where(Module.course_id.in_({e.cycle.course_id for e in current}))):
+        modules.setdefault(course_id, []).append(module_id)
     done = done_module_ids(user_id)
     places = waitlist_positions([e.cycle_id for e in current])
-    seated = [e.cycle for e in current if e.status is EnrolmentStatus.ENROLLED]
-    attendance = {a.cycle.id: a for a in cycles_attendance(seated)}
+    seated = [e.cycle_id for e in current if e.status is EnrolmentStatus.ENROLLED]
+    sessions = sessions_facts_of(seated)
+    records = _own_records(user_id, seated)
+    policies = dict(db.session.execute(  # lms.attendance.service.excused_policies, asked even for no cycle
+        select(AttendanceRule.cycle_id, AttendanceRule.excused_policy).where(AttendanceRule.cycle_id.in_(seated))).all())
     result = []
     for enrolment in current:
-        modules = [m.id for m in courses[enrolment.cycle.course_id].modules]
-        result.append(CycleStanding(
-            enrolment, len(modules), sum(1 for m in modules if m not in done), places.get(enrolment.id),
-            _summary(attendance.get(enrolment.cycle_id), enrolment, now)))
+        ids = modules.get(enrolment.cycle.course_id, [])
+        summary = None
+        if enrolment.cycle_id in sessions and enrolment.enrolled_at is not None:
+            summary = summarise(
+                user_id=user_id, cycle_id=enrolment.cycle_id, sessions=sessions[enrolment.cycle_id],
+                enrolled_at=enrolment.enrolled_at, left_at=None, records=records.get(enrolment.cycle_id, {}),
+                policy=policies.get(enrolment.cycle_id, ExcusedPolicy.NOT_COUNTED),
+                minimum_percent=enrolment.cycle.min_attendance_percent, now=now)
+        result.append(CycleStanding(enrolment, len(ids), sum(1 for m in ids if m not in done),
+                                    places.get(enrolment.id), summary))
     return result
 
 
-def _summary(cycle_attendance, enrolment: Enrolment, now: datetime) -> AttendanceSummary | None:  # type: ignore[no-untyped-def]
-    if cycle_attendance is None or enrolment.enrolled_at is None:
-        return None
-    return summarise(user_id=enrolment.user_id, cycle_id=enrolment.cycle_id, sessions=cycle_attendance.sessions,
-                     enrolled_at=enrolment.enrolled_at, left_at=None,
-                     records=cycle_attendance.records.get(enrolment.user_id, {}), policy=cycle_attendance.policy,
-                     minimum_percent=enrolment.cycle.min_attendance_percent, now=now)
+def _own_records(user_id: int, cycle_ids: list[int]) -> dict[int, dict[int, AttendanceStatus]]:
+    """cycle → session → the learner's status."""
+    found: dict[int, dict[int, AttendanceStatus]] = {}
+    for cycle_id, session_id, status in db.session.execute(
+            select(ClassSession.cycle_id, Attendance.session_id, Attendance.status)
+            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            .where(Attendance.user_id == user_id, ClassSession.cycle_id.in_(cycle_ids))):
+        found.setdefault(cycle_id, {})[session_id] = status
+    return found
+
+
+def _current_enrolments(user_id: int) -> list[Enrolment]:
+    """As lms.enrollment.queries.my_enrolments, in published cycles, without the course's extras.
+
+    The page makes as many queries whether or not the person has any (no eager loads that run only
+    on rows found)."""
+    return list(db.session.execute(
+        select(Enrolment).join(Enrolment.cycle)
+        .where(Enrolment.user_id == user_id, Cycle.status == CycleStatus.PUBLISHED,
+               Enrolment.status.in_((EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)))
+        .options(joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
+        .order_by(Cycle.first_date, Enrolment.id)).scalars())
+
+
+def _pending_enrolments(user: User) -> list[Enrolment]:
+    """The requests lms.enrollment.queries.pending_requests finds for this person, lean (see above)."""
+    query = (select(Enrolment).join(Enrolment.user).where(Enrolment.status == EnrolmentStatus.PENDING)
+             .options(joinedload(Enrolment.user).lazyload("*"), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
+             .order_by(Enrolment.requested_at, Enrolment.id))
+    if not user.has_role(Role.COORDINATOR, Role.ADMIN):
+        query = query.where(User.organisation_id == user.organisation_id, User.id != user.id)
+    return list(db.session.execute(query).scalars())
 
 
 def _ready_certificates(user_id: int, limit: int = 3) -> list[Certificate]:
     return list(db.session.execute(
         select(Certificate).where(Certificate.user_id == user_id, Certificate.revoked_at.is_(None))
-        .options(joinedload(Certificate.cycle).joinedload(Cycle.course))
+        .options(joinedload(Certificate.cycle).options(*CYCLE_HEADING))
         .order_by(Certificate.issued_at.desc()).limit(limit)
     ).scalars())
 
@@ -140,7 +173,7 @@ def _open_evaluations(user_id: int, now: datetime) -> list[Cycle]:
         ClassSession.cycle_id == Cycle.id, ClassSession.status != SessionStatus.CANCELLED).scalar_subquery())
     rows = db.session.execute(
         select(Cycle, last_end).join(Enrolment, Enrolment.cycle_id == Cycle.id)
-        .options(joinedload(Cycle.course))
+        .options(*CYCLE_HEADING)
         .where(Enrolment.user_id == user_id, Enrolment.status.in_(PARTICIPANT),
                Cycle.status == CycleStatus.FINISHED, Cycle.id.not_in(answered))
     ).all()
@@ -168,7 +201,7 @@ def trainer_start(user: User, now: datetime, *, coming: int = 3) -> TrainerStart
     today = [s for s in sessions if s.starts_at <= end]
     later = [s for s in sessions if s.starts_at > end][:coming]
     taught = list(db.session.execute(
-        select(Cycle).join(CycleTrainer, CycleTrainer.cycle_id == Cycle.id)
+        select(Cycle).options(*CYCLE_HEADING).join(CycleTrainer, CycleTrainer.cycle_id == Cycle.id)
         .where(CycleTrainer.user_id == user.id, Cycle.status == CycleStatus.PUBLISHED)).scalars())
     return TrainerStart(today, later, len(essays_awaiting_grading()), at_risk(taught, now))
 
@@ -200,7 +233,7 @@ def coordinator_start(user: User, now: datetime) -> CoordinatorStart:
     this_week = [s for s in sessions_of_cycles(week, since=now)
                  if s.starts_at < now + WEEK and s.status is not SessionStatus.CANCELLED]
     return CoordinatorStart(
-        enrolment_requests=len(pending_requests(user)), account_requests=len(pending_requests_for(user)),
+        enrolment_requests=len(_pending_enrolments(user)), account_requests=len(pending_requests_for(user)),
         free_seat_waitlists=_free_seat_waitlists(), double_bookings=_double_bookings(now),
         failed_emails=outbox.health(now).failed, without_trainer_or_room=_unstaffed(now),
         this_week=this_week, starting_soon_empty=_starting_soon(now))
@@ -209,7 +242,7 @@ def coordinator_start(user: User, now: datetime) -> CoordinatorStart:
 def _free_seat_waitlists() -> list[Cycle]:
     waiting = select(Enrolment.cycle_id).where(Enrolment.status == EnrolmentStatus.WAITLISTED)
     return list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.course))
+        select(Cycle).options(*CYCLE_HEADING)
         .where(Cycle.status == CycleStatus.PUBLISHED, Cycle.seats_taken < Cycle.capacity, Cycle.id.in_(waiting))
         .order_by(Cycle.first_date, Cycle.id)).scalars())
 
@@ -231,8 +264,8 @@ def _double_bookings(now: datetime, limit: int = 20) -> list[tuple[ClassSession,
         .join(other_cycle, other_cycle.id == other.cycle_id)
         .where(*_upcoming_sessions(now), ClassSession.room_id.is_not(None), other.status != SessionStatus.CANCELLED,
                Cycle.status == CycleStatus.PUBLISHED, other_cycle.status == CycleStatus.PUBLISHED)
-        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course), joinedload(ClassSession.room),
-                 joinedload(other.cycle).joinedload(Cycle.course))
+        .options(joinedload(ClassSession.cycle).options(*CYCLE_HEADING), joinedload(ClassSession.room),
+                 joinedload(other.cycle).options(*CYCLE_HEADING))
         .order_by(ClassSession.starts_at).limit(limit)
     ).all()
     return [(a, b) for a, b in rows]
@@ -245,7 +278,7 @@ def _unstaffed(now: datetime, limit: int = 20) -> list[ClassSession]:
         select(ClassSession).join(Cycle, Cycle.id == ClassSession.cycle_id)
         .where(*_upcoming_sessions(now), Cycle.status == CycleStatus.PUBLISHED,
                (ClassSession.room_id.is_(None)) | Cycle.id.not_in(trained))
-        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course))
+        .options(joinedload(ClassSession.cycle).options(*CYCLE_HEADING))
         .order_by(ClassSession.starts_at).limit(limit)).scalars())
 
 
@@ -256,7 +289,7 @@ def _starting_soon(now: datetime) -> list[Cycle]:
     """
     today = now.date()
     return list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.course))
+        select(Cycle).options(*CYCLE_HEADING)
         .where(Cycle.status == CycleStatus.PUBLISHED, Cycle.first_date >= today,
                Cycle.first_date <= today + SOON, Cycle.seats_taken * 2 < Cycle.capacity)
         .order_by(Cycle.first_date, Cycle.id)).scalars())
@@ -283,16 +316,16 @@ def contact_start(user: User, now: datetime, *, coming: int = 5) -> ContactStart
                .group_by(Enrolment.cycle_id))
     counts = dict(db.session.execute(holding).all())
     cycles = list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.course))
+        select(Cycle).options(*CYCLE_HEADING)
         .where(Cycle.id.in_(list(counts)), Cycle.status == CycleStatus.PUBLISHED)
-        .order_by(Cycle.first_date, Cycle.id)).scalars()) if counts else []
+        .order_by(Cycle.first_date, Cycle.id)).scalars())
     upcoming = [s for s in sessions_of_cycles(select(Cycle.id).where(Cycle.id.in_([c.id for c in cycles])), since=now)
                 if s.status is not SessionStatus.CANCELLED][:coming]
     open_cycles = list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.course))
+        select(Cycle).options(*CYCLE_HEADING)
         .where(Cycle.status == CycleStatus.PUBLISHED, Cycle.seats_taken < Cycle.capacity, Cycle.first_date >= now.date())
         .order_by(Cycle.first_date, Cycle.id).limit(coming)).scalars())
-    return ContactStart(pending_requests(user), len(pending_requests_for(user)),
+    return ContactStart(_pending_enrolments(user), len(pending_requests_for(user)),
                         [(c, counts[c.id]) for c in cycles], upcoming, open_cycles)
 
 
