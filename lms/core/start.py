@@ -21,7 +21,7 @@ from lms.catalog.models import Module
 from lms.catalog.service import done_module_ids
 from lms.certificates.models import Certificate
 from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.queries import waitlist_positions
+from lms.enrollment.queries import ATTENDING, waitlist_positions
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
 from lms.planning.queries import sessions_of_cycles, trainer_sessions
@@ -83,8 +83,8 @@ def next_session_of(sessions: list[ClassSession], now: datetime, settings: Check
 
 def learner_start(user_id: int, now: datetime, settings: CheckinSettings) -> LearnerStart:
     """The learner's next session, their cycles with what is left, certificates and evaluations."""
-    attending = select(Enrolment.cycle_id).where(Enrolment.user_id == user_id,
-                                                 Enrolment.status == EnrolmentStatus.ENROLLED)
+    attending = select(Enrolment.cycle_id).where(Enrolment.user_id == user_id,  # completed: sessions still to come
+                                                 Enrolment.status.in_(ATTENDING))
     upcoming = next_session_of(sessions_of_cycles(attending, since=now - settings.closes_after), now, settings)
     checked = db.session.execute(select(Attendance.id).where(  # asked even without a session: same queries
         Attendance.session_id == (upcoming.id if upcoming else None), Attendance.user_id == user_id)).first()
