@@ -174,3 +174,13 @@ def test_an_admin_sees_failed_emails(app, at):
     db.session.commit()
     page = page_of(app, admin)
     assert "1 e-postmeddelande kunde inte skickas" in page and 'href="/notifications/outbox"' in page
+
+
+def test_a_contact_on_no_course_sees_one_line_of_learning_above_the_organisation(app, at):
+    contact = make_user(roles=("organisation_contact", "learner"), organisation=make_organisation())
+    db.session.commit()
+    at(datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, contact)
+    assert "Du är inte anmäld till någon kursomgång ännu." in page
+    assert "Ditt nästa pass" not in page and "Du har inget intyg än." not in page
+    assert page.index("Mitt lärande</h2>") < page.index("Min organisation")
