@@ -110,6 +110,10 @@ def pages(things: dict) -> list[Page]:  # the roll call has `learners_in_roll_ca
         Page("organisation report", "contact", f"/reports/organisation?organisation={things['organisation']}"),
         Page("calendar feed", "anonymous", f"/calendar/{things['feed']}.ics"),
         Page("verification page", "anonymous", f"/verify/{things['certificate']}"),
+        Page("start page, learner", "learner", "/"),
+        Page("start page, trainer", "trainer", "/"),
+        Page("start page, coordinator", "coordinator", "/"),
+        Page("start page, contact", "contact", "/"),
     ]
 
 

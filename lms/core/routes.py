@@ -1,7 +1,7 @@
 """The start page and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -13,10 +13,20 @@ from lms.extensions import db, limiter
 bp = Blueprint("core", __name__)
 
 
+def _now():  # type: ignore[no-untyped-def]
+    return utcnow()
+
+
 @bp.get("/")
 def index():
+    """The start page: what needs the person now, by role; the public home page for visitors."""
     if current_user.is_authenticated:
-        return render_template("core/index.html")
+        from lms.attendance.codes import CheckinSettings
+        from lms.core.start import start_page
+
+        now = _now()
+        page = start_page(current_user, now, CheckinSettings.from_config(current_app.config))
+        return render_template("core/start/index.html", page=page, now=now)
     from lms.signup.service import signup_mode, upcoming_offers
 
     return render_template("core/index.html", offers=upcoming_offers(utcnow()), signup_mode=signup_mode())

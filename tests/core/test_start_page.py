@@ -1,0 +1,186 @@
+"""The start page after log-in: what needs each person now, by role, and what it says when nothing does."""
+from datetime import date, datetime, time, timezone
+
+import pytest
+
+from lms.attendance.codes import CheckinSettings
+from lms.core.start import learner_start, next_session_of
+from lms.db_types import utcnow
+from lms.enrollment.service import enrol
+from lms.extensions import db
+from tests.conftest import log_in
+from tests.factories import (make_cycle, make_finished_cycle, make_organisation, make_participants, make_room,
+                             make_user)
+
+#: Monday 7 January 2030, 17:45 in Malmö (CET): a quarter of an hour before the 18:00 session
+BEFORE_SESSION = datetime(2030, 1, 7, 16, 45, tzinfo=timezone.utc)
+PLANNED = datetime(2029, 12, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Freeze the start page's clock."""
+    def freeze(moment):
+        monkeypatch.setattr("lms.core.routes._now", lambda: moment)
+    return freeze
+
+
+def page_of(app, user) -> str:
+    client = app.test_client()
+    assert log_in(client, user.email).status_code == 302
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.text
+
+
+def learner_in_a_running_cycle(sessions: int = 10):
+    room = make_room("Stora salen", address="Norra Grängesbergsgatan 26, Malmö")
+    trainer = make_user(roles=("trainer",), name="Tina Tränare")
+    cycle = make_cycle(first_date=date(2030, 1, 7), weekdays=(0,), sessions=sessions, room=room, trainers=[trainer],
+                       now=PLANNED)
+    learner, = make_participants(cycle, 1, now=PLANNED)
+    db.session.commit()
+    return cycle, learner, trainer
+
+
+def test_a_learner_sees_the_next_session_with_check_in_while_the_window_is_open(app, at):
+    cycle, learner, _trainer = learner_in_a_running_cycle()
+    at(BEFORE_SESSION)
+    page = page_of(app, learner)
+    assert cycle.course.title in page
+    assert "18:00" in page  # local time, not 17:00 UTC
+    assert "Stora salen" in page and "Norra Grängesbergsgatan 26, Malmö" in page
+    assert 'class="button" href="/checkin"' in page and "Checka in" in page
+    assert f'href="/cycles/{cycle.id}/calendar.ics"' in page
+    assert "Du kan missa 2 pass till." in page  # 10 sessions, 80 %: 8 needed
+    assert "2 moduler kvar" in page
+
+
+def test_no_check_in_button_before_the_window_opens(app, at):
+    _cycle, learner, _trainer = learner_in_a_running_cycle()
+    at(datetime(2030, 1, 7, 12, 0, tzinfo=timezone.utc))
+    page = page_of(app, learner)
+    assert "Ditt nästa pass" in page
+    assert 'class="button" href="/checkin"' not in page
+
+
+def test_a_learner_with_nothing_is_told_so(app, at):
+    learner = make_user()
+    db.session.commit()
+    at(BEFORE_SESSION)
+    page = page_of(app, learner)
+    assert "Du har inga kommande pass." in page
+    assert "Du har inget intyg än." in page
+
+
+def test_a_learner_sees_a_waiting_evaluation(app, at):
+    cycle, (learner, *_rest) = make_finished_cycle()
+    db.session.commit()
+    at(datetime(2027, 3, 2, 12, 0, tzinfo=timezone.utc))
+    page = page_of(app, learner)
+    assert "Tyck till" in page and f"/evaluations/cycles/{cycle.id}" in page
+
+
+def test_the_rules_next_session_and_what_can_still_be_missed(app):
+    cycle, learner, _trainer = learner_in_a_running_cycle(sessions=5)
+    settings = CheckinSettings()
+    start = learner_start(learner.id, BEFORE_SESSION, settings)
+    assert start.next_session.session.starts_at == datetime(2030, 1, 7, 17, 0, tzinfo=timezone.utc)
+    assert start.next_session.window == "open" and not start.next_session.checked_in
+    assert start.cycles[0].can_miss == 1  # 5 sessions at 80 %: 4 needed
+    # an hour and a quarter after the start the window has closed: the next one is a week later
+    later = learner_start(learner.id, datetime(2030, 1, 7, 18, 15, tzinfo=timezone.utc), settings)
+    assert later.next_session.session.starts_at.date() == date(2030, 1, 14)
+    assert later.next_session.window == "not_open"
+    assert next_session_of([], BEFORE_SESSION, settings) is None
+
+
+def test_a_trainer_sees_todays_session_with_roll_call_and_check_in_screen(app, at):
+    cycle, _learner, trainer = learner_in_a_running_cycle()
+    at(datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, trainer)
+    session = cycle.sessions[0]
+    assert f'href="/attendance/sessions/{session.id}"' in page
+    assert f'href="/attendance/sessions/{session.id}/checkin"' in page
+    assert "Upprop" in page and "Incheckningsskärm" in page
+    assert "Inga essäsvar väntar på bedömning." in page
+
+
+def test_a_trainer_without_sessions_today_is_told_so(app, at):
+    _cycle, _learner, trainer = learner_in_a_running_cycle()
+    at(datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, trainer)
+    assert "Du har inga pass i dag." in page
+    assert "Ingen deltagare i dina omgångar riskerar" in page
+
+
+def test_a_coordinator_sees_what_waits_for_a_decision_and_this_weeks_sessions(app, at):
+    cycle = make_cycle(first_date=date(2030, 1, 7), approval_required=True, now=PLANNED)
+    person = make_user(name="Petra Väntar")
+    enrol(person.id, cycle, now=PLANNED, check_window=False)
+    coordinator = make_user(roles=("coordinator",))
+    db.session.commit()
+    at(datetime(2030, 1, 6, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, coordinator)
+    assert "1 anmälningsförfrågan" in page and 'href="/enrolment/requests"' in page
+    assert "saknar utbildare eller lokal" in page  # no trainer, no room
+    assert cycle.course.title in page.split("Den här veckan")[1]
+
+
+def test_a_coordinator_with_nothing_waiting_is_told_so(app, at):
+    coordinator = make_user(roles=("coordinator",))
+    db.session.commit()
+    at(datetime(2030, 1, 6, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, coordinator)
+    assert "Inget väntar på ditt beslut." in page
+    assert "Det finns inga pass den här veckan." in page
+    assert "Ingen omgång som börjar snart saknar deltagare." in page
+
+
+def test_an_organisation_contact_sees_members_requests_and_where_to_enrol(app, at):
+    organisation = make_organisation("Föreningen Gläntan")
+    contact = make_user(roles=("organisation_contact",), organisation=organisation)
+    member = make_user(name="Maja Medlem", organisation=organisation)
+    cycle = make_cycle(first_date=date(2030, 1, 7), approval_required=True, now=PLANNED)
+    enrol(member.id, cycle, now=PLANNED, check_window=False)
+    db.session.commit()
+    at(datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, contact)
+    assert "Maja Medlem" in page
+    assert f'href="/cycles/{cycle.id}/bulk"' in page and "Anmäl medlemmar" in page
+
+
+def test_an_organisation_contact_with_nothing_is_told_so(app, at):
+    contact = make_user(roles=("organisation_contact",), organisation=make_organisation())
+    db.session.commit()
+    at(datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, contact)
+    assert "Inga förfrågningar från era medlemmar väntar." in page
+    assert "Ingen av era medlemmar är anmäld just nu." in page
+    assert "Era medlemmar har inga kommande pass." in page
+
+
+def test_an_admin_sees_failed_emails(app, at):
+    from lms.notifications.models import MessageStatus, OutboxMessage
+
+    admin = make_user(roles=("admin",))
+    db.session.commit()
+    at(utcnow())
+    page = page_of(app, admin)
+    assert "All e-post är skickad och schemaläggaren hänger med." in page
+    assert "Inga kontoförfrågningar väntar." in page
+    db.session.add(OutboxMessage(recipient="a@example.org", kind="reminder", dedupe_key="start-failed",
+                                 subject="Påminnelse", body_text="Text", status=MessageStatus.FAILED))
+    db.session.commit()
+    page = page_of(app, admin)
+    assert "1 e-postmeddelande kunde inte skickas" in page and 'href="/notifications/outbox"' in page
+
+
+def test_a_contact_on_no_course_sees_one_line_of_learning_above_the_organisation(app, at):
+    contact = make_user(roles=("organisation_contact", "learner"), organisation=make_organisation())
+    db.session.commit()
+    at(datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc))
+    page = page_of(app, contact)
+    assert "Du är inte anmäld till någon kursomgång ännu." in page
+    assert "Ditt nästa pass" not in page and "Du har inget intyg än." not in page
+    assert page.index("Mitt lärande</h2>") < page.index("Min organisation")
