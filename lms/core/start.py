@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
@@ -23,6 +24,7 @@ from lms.certificates.models import Certificate
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.enrollment.queries import ATTENDING, waitlist_positions
 from lms.extensions import db
+from lms.notifications.failed_mail import panel_for
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
 from lms.planning.queries import sessions_of_cycles, trainer_sessions
 from lms.signup.service import pending_requests_for
@@ -362,6 +364,7 @@ class StartPage:
     coordinator: CoordinatorStart | None = None
     contact: ContactStart | None = None
     admin: AdminStart | None = None
+    failed_mail: Any = None  # outbox.FailedSummary for admins and coordinators when mail failed
 
 
 def start_page(user: User, now: datetime, settings: CheckinSettings) -> StartPage:
@@ -373,4 +376,5 @@ def start_page(user: User, now: datetime, settings: CheckinSettings) -> StartPag
         coordinator=coordinator_start(user, now) if has(Role.COORDINATOR) else None,
         contact=contact_start(user, now) if has(Role.ORGANISATION_CONTACT) else None,
         admin=admin_start(user, now) if has(Role.ADMIN) else None,
+        failed_mail=panel_for(user, now),
     )

@@ -184,3 +184,35 @@ def test_a_contact_on_no_course_sees_one_line_of_learning_above_the_organisation
     assert "Du är inte anmäld till någon kursomgång ännu." in page
     assert "Ditt nästa pass" not in page and "Du har inget intyg än." not in page
     assert page.index("Mitt lärande</h2>") < page.index("Min organisation")
+
+
+def test_an_admin_retries_failed_mail_from_the_start_page(app, at):
+    from lms.notifications.models import MessageStatus, OutboxMessage
+
+    admin = make_user(roles=("admin",))
+    message = OutboxMessage(recipient="a@example.org", kind="enrolment", dedupe_key="start-retry",
+                            subject="Bekräftelse", body_text="Text", status=MessageStatus.FAILED)
+    db.session.add(message)
+    db.session.commit()
+    at(utcnow())
+    client = app.test_client()
+    log_in(client, admin.email)
+    page = client.get("/").text
+    assert 'id="failed-mail-heading"' in page and "1 e-postmeddelande kunde inte levereras" in page
+    assert 'action="/notifications/outbox/retry-failed"' in page
+    response = client.post("/notifications/outbox/retry-failed", data={"next": "/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status is MessageStatus.PENDING
+    assert 'id="failed-mail-heading"' not in client.get("/").text
+
+
+def test_a_learner_never_sees_the_failed_mail_panel(app, at):
+    from lms.notifications.models import MessageStatus, OutboxMessage
+
+    learner = make_user()
+    db.session.add(OutboxMessage(recipient="a@example.org", kind="enrolment", dedupe_key="start-hidden",
+                                 subject="Bekräftelse", body_text="Text", status=MessageStatus.FAILED))
+    db.session.commit()
+    at(utcnow())
+    assert 'id="failed-mail-heading"' not in page_of(app, learner)
