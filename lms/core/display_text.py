@@ -1,6 +1,6 @@
 """Names and titles as shown to others: no characters that change how the text around them looks.
 
-A right-to-left override (U+202E) in a name turns "Anna‮gpj.exe" into something that reads
+A right-to-left override (U+202E) in a name turns "Anna" + U+202E + "gpj.exe" into something that reads
 differently from what it is, and control characters break the lines of pages and e-mails. Every
 field that takes a name or a title goes through `clean_display_text`: as a WTForms filter
 (`DISPLAY_TEXT`) on the forms, and in the services that store names and titles arriving by other
