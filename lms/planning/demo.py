@@ -37,7 +37,7 @@ COORDINATOR = "samordnare@kompetenscentret.example"
 @dataclass(frozen=True)
 class DemoCycle:
     slug: str
-    when: str  # past, running or next
+    when: str  # past, running, soon (within three weeks, few enrolled) or next
     weekdays: tuple[int, ...]
     start: time
     sessions: int
@@ -66,6 +66,8 @@ CYCLES = [
               requests=(0, 10, 5, 15, 50)),
     DemoCycle("leda-volontarer", "next", (5,), time(10, 0), 5, "Studion", 20,
               ("utbildare@kompetenscentret.example",), range(44, 50), monthly=True),
+    DemoCycle("leda-volontarer", "soon", (3,), time(18, 0), 3, "Lilla rummet", 10,
+              ("utbildare2@kompetenscentret.example",), range(50, 52)),
 ]
 
 
@@ -77,7 +79,7 @@ def seed_planning_demo() -> None:
     for demo in CYCLES:
         course = _ensure_course(demo.slug)
         first = _first_date(demo, now)
-        title = _term_title(first) if demo.when != "running" else _running_title(first)
+        title = _title(demo.when, first)
         exists = db.session.execute(
             select(Cycle.id).where(Cycle.course_id == course.id, Cycle.title == title)
         ).scalar_one_or_none()
@@ -130,7 +132,17 @@ def _first_date(demo: DemoCycle, now: datetime) -> date:
         return this_monday - timedelta(weeks=12)
     if demo.when == "running":
         return this_monday - timedelta(weeks=2)
+    if demo.when == "soon":
+        return this_monday + timedelta(weeks=2)
     return this_monday + timedelta(weeks=8)
+
+
+def _title(when: str, first: date) -> str:
+    if when == "running":
+        return _running_title(first)
+    if when == "soon":
+        return f"Intensivkurs {_term_title(first).lower()}"
+    return _term_title(first)
 
 
 def _term_title(first: date) -> str:
