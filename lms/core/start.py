@@ -62,6 +62,7 @@ class CycleStanding:
     modules_left: int
     wait_place: int | None
     attendance: AttendanceSummary | None
+    quizzes_left: int = 0
 
     @property
     def can_miss(self) -> int | None:
@@ -101,6 +102,7 @@ def _standings(user_id: int, now: datetime) -> list[CycleStanding]:
             select(Module.course_id, Module.id).where(Module.course_id.in_({e.cycle.course_id for e in current}))):
         modules.setdefault(course_id, []).append(module_id)
     done = done_module_ids(user_id)
+    quizzes_left = _quizzes_left(user_id, {e.cycle.course_id for e in current})
     places = waitlist_positions([e.cycle_id for e in current])
     seated = [e.cycle_id for e in current if e.status is EnrolmentStatus.ENROLLED]
     sessions = sessions_facts_of(seated)
@@ -118,8 +120,19 @@ def _standings(user_id: int, now: datetime) -> list[CycleStanding]:
                 policy=policies.get(enrolment.cycle_id, ExcusedPolicy.NOT_COUNTED),
                 minimum_percent=enrolment.cycle.min_attendance_percent, now=now)
         result.append(CycleStanding(enrolment, len(ids), sum(1 for m in ids if m not in done),
-                                    places.get(enrolment.id), summary))
+                                    places.get(enrolment.id), summary, quizzes_left.get(enrolment.cycle.course_id, 0)))
     return result
+
+
+def _quizzes_left(user_id: int, course_ids: set[int]) -> dict[int, int]:
+    """Per course, how many of its required modules' quizzes the learner has not passed yet."""
+    from lms.quizzes.models import Quiz, QuizAttempt
+
+    passed = select(QuizAttempt.quiz_id).where(QuizAttempt.user_id == user_id, QuizAttempt.passed.is_(True))
+    return dict(db.session.execute(
+        select(Module.course_id, func.count(Quiz.id)).join(Quiz, Quiz.module_id == Module.id)
+        .where(Module.course_id.in_(course_ids), Module.required.is_(True), Quiz.id.not_in(passed))
+        .group_by(Module.course_id)).all())
 
 
 def _own_records(user_id: int, cycle_ids: list[int]) -> dict[int, dict[int, AttendanceStatus]]:

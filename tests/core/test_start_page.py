@@ -216,3 +216,19 @@ def test_a_learner_never_sees_the_failed_mail_panel(app, at):
     db.session.commit()
     at(utcnow())
     assert 'id="failed-mail-heading"' not in page_of(app, learner)
+
+
+def test_a_learner_sees_the_quizzes_left_to_pass_until_passed(app, at):
+    from lms.quizzes.service import start_attempt
+    from tests.quizzes.factories import make_quiz
+
+    quiz = make_quiz(course_slug="quizkurs")
+    cycle = make_cycle(quiz.module.course, first_date=date(2030, 1, 7), now=PLANNED)
+    learner, = make_participants(cycle, 1, now=PLANNED)
+    db.session.commit()
+    at(BEFORE_SESSION)
+    assert "1 quiz kvar att klara" in page_of(app, learner)
+    attempt = start_attempt(quiz, learner.id, BEFORE_SESSION)
+    attempt.passed = True
+    db.session.commit()
+    assert "quiz kvar att klara" not in page_of(app, learner)
