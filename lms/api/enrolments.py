@@ -167,7 +167,7 @@ def enrol_other(cycle_id: int, body: dict):
     forbid_unless(has_any_role(actor, Role.COORDINATOR) or service.contact_may_enrol(person),
                   service.STAFF_ACCOUNT)
     outcome = service.bulk_enrol(cycle, actor=actor, user_ids=[person.id], now=now())[0]
-    if outcome.outcome == "refused":
+    if outcome.outcome in ("refused", "already"):
         raise refusal(EnrolmentError(outcome.reason), person.id, cycle.id)
     if outcome.outcome == EnrolmentStatus.WAITLISTED.value and not body["join_waitlist"]:
         raise cycle_full()

@@ -81,6 +81,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Planning"), "planning.index", coordinator),
             NavItem(_l("Enrolment requests"), "enrollment.requests", coordinator),
             NavItem(_l("Account requests"), "signup.requests", coordinator),
+            NavItem(_l("Members"), "enrollment.members_page", coordinator),
             NavItem(_l("Attendance"), "attendance.index", coordinator),
             NavItem(_l("Course content"), "catalog.manage", coordinator),
             NavItem(_l("Quizzes"), "quizzes.index", coordinator),

@@ -5,6 +5,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from lms.core.formatting import DATE_STYLE
 from lms.evaluations import results, service
 from lms.evaluations.invitations import queue_evaluation_invitations
 from lms.evaluations.models import (
@@ -195,5 +196,5 @@ def test_invitations_are_committed_batch_by_batch_and_a_stopped_tick_loses_none(
     assert queue_evaluation_invitations(NOW, after_each=db.session.commit, batch=2) == 1
     assert queue_evaluation_invitations(NOW, after_each=db.session.commit, batch=2) == 0
     assert _count(Notification) == 5 and _count(OutboxMessage) == 5
-    closes = format_date(service.closes_at(cycle).date(), "d MMMM y", locale=people[0].locale)
+    closes = format_date(service.closes_at(cycle).date(), DATE_STYLE, locale=people[0].locale)  # the one date style
     assert all(closes in m.body_text for m in db.session.execute(select(OutboxMessage)).scalars())

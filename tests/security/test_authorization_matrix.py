@@ -72,6 +72,8 @@ EXPECTED = {
     "planning.my_sessions": only("trainer", "other_trainer", "admin"), "planning.my_session": CYCLE_STAFF,
     "enrollment.cycle": public(), "enrollment.my_schedule": LEARNERS,
     "enrollment.requests": only("contact", "other_contact", "coordinator", "admin"),
+    "enrollment.members_page": only("contact", "other_contact", "coordinator", "admin"),
+    "enrollment.member_page": only("contact", "coordinator", "admin"),
     "enrollment.bulk": only("contact", "other_contact", "coordinator", "admin"),
     "calendar.cycle_calendar": public(),
     "calendar.feed": Skip("needs a personal secret token: tests/notifications/test_calendar.py"),
