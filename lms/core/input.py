@@ -1,6 +1,6 @@
 """What a request may carry, checked once for every route before any view runs.
 
-- **Ids**: every `<int:...>` in a route is bounded (`BoundedIntConverter`): an id beyond the
+- **Ids**: every `<int:...>` in a route is bounded (`refuse_ids_out_of_range`): an id beyond the
   database's integers (PostgreSQL `integer`, 2^31−1) or below 1 names nothing, so routing
   answers 404 before any query is made. Integer query parameters are read with `query_int`.
 - **Text**: no value of the path, the query string, a form, a file name or a JSON body may hold
@@ -22,10 +22,9 @@ import re
 from datetime import date
 from typing import Any, Iterable
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
 #: the largest id a route or a query parameter accepts (PostgreSQL `integer`)
@@ -71,17 +70,19 @@ def raise_refused_api_input() -> None:
         raise ApiProblem("bad-request", explanation)
 
 
-class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to 1..MAX_ID by default: anything else does not match (404)."""
+def refuse_ids_out_of_range(endpoint: str | None, values: dict | None) -> None:
+    """404 for an `<int:...>` route argument outside 1..MAX_ID, before any query runs.
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    Checked after routing rather than in the converter: a converter that refuses a value makes
+    Werkzeug answer 405 when a route with the same path but another method exists.
+    """
+    if values and any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in values.values()):
+        abort(404)
 
 
 def init_input_checks(app: Flask) -> None:
-    """Bound every integer route argument and check every request's text (call before routes exist)."""
-    app.url_map.converters["int"] = BoundedIntConverter
+    """Bound every integer route argument and check every request's text."""
+    app.url_value_preprocessor(refuse_ids_out_of_range)
     app.before_request(refuse_control_characters)
 
 

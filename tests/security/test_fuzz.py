@@ -90,7 +90,7 @@ def _names_on_page(html: str) -> set[str]:
 def _build(rule, values: dict, drawn_id) -> str:
     arguments = {}
     for name, converter in rule._converters.items():
-        if type(converter).__name__ == "BoundedIntConverter":
+        if type(converter).__name__ == "IntegerConverter":
             arguments[name] = drawn_id if drawn_id is not None else values.get(name) or 1
         elif hasattr(converter, "items"):
             arguments[name] = sorted(converter.items)[0]

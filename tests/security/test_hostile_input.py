@@ -19,7 +19,7 @@ HUGE = "99999999999999999999999"
 
 def _int_rules(app):
     return [rule for rule in app.url_map.iter_rules()
-            if any(type(c).__name__ == "BoundedIntConverter" for c in rule._converters.values())]
+            if any(type(c).__name__ == "IntegerConverter" for c in rule._converters.values())]
 
 
 def _with(rule, value: str) -> str:
@@ -27,25 +27,24 @@ def _with(rule, value: str) -> str:
     path = rule.rule
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        replacement = value if kind == "BoundedIntConverter" else (
+        replacement = value if kind == "IntegerConverter" else (
             sorted(converter.items)[0] if hasattr(converter, "items") else "x")
-        path = path.replace(f"<{'int' if kind == 'BoundedIntConverter' else ''}", "<", 1)
+        path = path.replace(f"<{'int' if kind == 'IntegerConverter' else ''}", "<", 1)
         start = path.index("<")
         path = path[:start] + str(replacement) + path[path.index(">", start) + 1:]
     return path
 
 
 def test_every_integer_route_argument_is_bounded(app):
+    """Every `<int:...>` route answers 404 for an id no row can have, whatever its method (never 405)."""
     rules = _int_rules(app)
     assert len(rules) >= 40
-    adapter = app.url_map.bind("localhost")
+    client = app.test_client()
     for rule in rules:
         for value in (HUGE, str(MAX_ID + 1), "0", "-1"):
             path = _with(rule, value)
             method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
-            with pytest.raises(Exception) as found:
-                adapter.match(path, method=method)
-            assert type(found.value).__name__ in ("NotFound", "MethodNotAllowed", "RequestRedirect"), path
+            assert client.open(path, method=method).status_code == 404, (method, path)
 
 
 def test_huge_ids_in_paths_are_404_for_every_role(app, admin_client, coordinator_client):
