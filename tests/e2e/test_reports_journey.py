@@ -30,7 +30,7 @@ def test_a_coordinator_opens_the_dashboard_and_exports_the_report(browse, live_s
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ner CSV").click()
-    rows = list(csv.reader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text("utf-8-sig")), delimiter=";"))  # Swedish Excel
     assert ["Sammanfattning"] in rows and any(row and row[0] == "Kurs" for row in rows)
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ner Excel (XLSX)").click()
