@@ -63,7 +63,7 @@ def test_a_trainer_takes_todays_roll_call_from_the_start_page(browse, page, live
     browse.log_in(TRAINER, live_server.logins["trainer"][1])
     today = page.get_by_role("article", name="I dag")
     assert going_on["course"] in today.inner_text()
-    session_link = today.locator(f'a[href$="/attendance/sessions/{going_on['session']}"]')
+    session_link = today.locator(f'a[href$="/attendance/sessions/{going_on["session"]}"]')
     browse.submit(lambda: session_link.click())
     assert page.url.endswith(f"/attendance/sessions/{going_on['session']}")
     browse.submit(lambda: page.get_by_role("button", name="Markera alla som närvarande").click())
