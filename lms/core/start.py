@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from lms.attendance.codes import CheckinSettings
@@ -321,6 +321,14 @@ class ContactStart:
     open_cycles: list[Cycle] = field(default_factory=list)  # where members can still get a seat
 
 
+def _takes_enrolments_at(now: datetime):  # type: ignore[no-untyped-def]
+    """In SQL, lms.enrollment.service.enrolment_open: inside the window, with a session still ahead."""
+    ahead = select(ClassSession.id).where(ClassSession.cycle_id == Cycle.id, ClassSession.starts_at > now,
+                                          ClassSession.status != SessionStatus.CANCELLED)
+    return and_(or_(Cycle.enrolment_opens_at.is_(None), Cycle.enrolment_opens_at <= now),
+                or_(Cycle.enrolment_closes_at.is_(None), Cycle.enrolment_closes_at > now), ahead.exists())
+
+
 def contact_start(user: User, now: datetime, *, coming: int = 5) -> ContactStart:
     """The members' pending requests, where they are enrolled, their next sessions, free seats."""
     organisation_id = user.organisation_id
@@ -338,7 +346,8 @@ def contact_start(user: User, now: datetime, *, coming: int = 5) -> ContactStart
                 if s.status is not SessionStatus.CANCELLED][:coming]
     open_cycles = list(db.session.execute(
         select(Cycle).options(*CYCLE_HEADING)
-        .where(Cycle.status == CycleStatus.PUBLISHED, Cycle.seats_taken < Cycle.capacity, Cycle.first_date >= now.date())
+        .where(Cycle.status == CycleStatus.PUBLISHED, Cycle.seats_taken < Cycle.capacity,
+               Cycle.first_date >= now.date(), _takes_enrolments_at(now))
         .order_by(Cycle.first_date, Cycle.id).limit(coming)).scalars())
     return ContactStart(_pending_enrolments(user), len(pending_requests_for(user)),
                         [(c, counts[c.id]) for c in cycles], upcoming, open_cycles)

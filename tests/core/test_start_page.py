@@ -232,3 +232,13 @@ def test_a_learner_sees_the_quizzes_left_to_pass_until_passed(app, at):
     attempt.passed = True
     db.session.commit()
     assert "quiz kvar att klara" not in page_of(app, learner)
+
+
+def test_a_contact_is_not_offered_a_cycle_whose_sessions_have_all_begun(app, at):
+    contact = make_user(roles=("organisation_contact",), organisation=make_organisation())
+    started = make_cycle(title="Redan igång", first_date=date(2030, 1, 7), weekdays=(0,), sessions=1, now=PLANNED)
+    later = make_cycle(title="Senare i vår", first_date=date(2030, 3, 4), weekdays=(0,), sessions=1, now=PLANNED)
+    db.session.commit()
+    at(datetime(2030, 1, 7, 17, 30, tzinfo=timezone.utc))  # 18:30 in Malmö: the only session has begun
+    page = page_of(app, contact)
+    assert "Senare i vår" in page and "Redan igång" not in page

@@ -89,7 +89,7 @@ def test_a_contact_enrols_a_member_from_the_start_page(browse, page, live_server
     signed_up = page.locator(".signed-up-list").inner_text() if page.locator(".signed-up-list").count() else ""
     boxes = page.locator("form.form input[type=checkbox]:not(:checked)")
     free = next(i for i in range(boxes.count())
-                if page.locator(f'label[for="{boxes.nth(i).get_attribute("id")}"]').inner_text().split(" (")[0]
+                if boxes.nth(i).locator("xpath=..").inner_text().strip().split(" (")[0]
                 not in signed_up)
     boxes.nth(free).check()
     browse.submit(lambda: page.locator("form.form button[type=submit]").click())
