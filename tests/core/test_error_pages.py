@@ -111,9 +111,8 @@ def test_a_database_error_in_a_view_shows_our_500_page_with_headers(app, failing
     assert client.get("/", headers={"Accept-Language": "en"}).status_code == 200
 
 
+@pytest.mark.postgresql_only  # SQLite has no data errors of this kind
 def test_a_data_error_on_postgresql_shows_our_500_page(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no data errors of this kind")
     app.config["PROPAGATE_EXCEPTIONS"] = False
     _add_view(app, "/test-data-error", lambda: db.session.execute(text("SELECT CAST('x' AS integer)")))
     response = app.test_client().get("/test-data-error", headers={"Accept-Language": "sv"})
