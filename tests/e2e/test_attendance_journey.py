@@ -84,6 +84,15 @@ def test_a_trainer_takes_the_roll_call_on_a_phone(browse, page, today):
     changes = page.get_by_role("table", name="Varje ändring av närvaron vid passet")
     assert "närvarande → sen" in changes.inner_text()
 
+    # "late" tapped and the note typed at once, the field never left (a phone keyboard): both kept
+    learner_row(page, third).get_by_text("sen", exact=True).click()
+    learner_row(page, third).get_by_label("Anteckning").fill("Bussen var sen")
+    page.wait_for_timeout(2000)
+    learner_row(page, third).get_by_role("status").filter(has_text="Sparat").wait_for()
+    page.reload()
+    assert learner_row(page, third).get_by_role("radio", name="sen").is_checked()
+    assert learner_row(page, third).get_by_label("Anteckning").input_value() == "Bussen var sen"
+
 
 def test_a_learner_checks_in_with_the_typed_code_while_the_screen_updates(
         browse, page, browser, browser_context_args, live_server, today):
