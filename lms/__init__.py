@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_proxy(app)
     init_extensions(app)
     register_blueprints(app)
+    init_unit_of_work(app)
     init_navigation(app)
     register_domain_events()
     register_cli(app)
@@ -63,6 +64,13 @@ def init_extensions(app: Flask) -> None:
     init_templating(app)
     init_page_cache(app)
     init_input_checks(app)  # before the blueprints: their `<int:...>` are bounded
+
+
+def init_unit_of_work(app: Flask) -> None:
+    """Every request commits once, after its view, or rolls back (lms/core/unit_of_work.py)."""
+    from lms.core.unit_of_work import init_unit_of_work as wrap_every_view
+
+    wrap_every_view(app)
 
 
 def init_navigation(app: Flask) -> None:

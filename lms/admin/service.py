@@ -10,9 +10,10 @@ from lms.audit.service import record_event
 from lms.auth import service as accounts
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.extensions import db
+from lms.core.unit_of_work import DomainError
 
 
-class AdminError(ValueError):
+class AdminError(DomainError):
     """A change an administrator asked for that would break a rule; the message says which.
 
     `field` names the form field the rule is about, so that the page reports it there.

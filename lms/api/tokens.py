@@ -18,6 +18,7 @@ from lms.api.models import ApiToken, ApiTokenScope, TokenScope
 from lms.audit.service import record_event
 from lms.auth.models import Role, User
 from lms.extensions import db
+from lms.core.unit_of_work import DomainError
 
 PREFIX = "kc_"
 SECRET_BYTES = 32
@@ -33,7 +34,7 @@ SCOPE_ROLES: dict[TokenScope, tuple[Role, ...]] = {
 }
 
 
-class TokenError(ValueError):
+class TokenError(DomainError):
     """A token request that breaks a rule; the message is for the owner."""
 
 

@@ -27,6 +27,7 @@ from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.events import progress_made
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, SessionStatus
+from lms.core.unit_of_work import DomainError
 
 #: enrolments whose sessions count: the seat is held now, or was until the learner withdrew
 HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
@@ -34,7 +35,7 @@ _SECOND = timedelta(seconds=1)
 _MINUTE = timedelta(minutes=1)
 
 
-class AttendanceError(ValueError):
+class AttendanceError(DomainError):
     """A request about attendance that cannot be carried out; the message is for the person."""
 
 

@@ -9,12 +9,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from lms.core.unit_of_work import DomainError
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
 
-class WeakPassword(ValueError):
+class WeakPassword(DomainError):
     """The password does not meet the rules; the message says which."""
+
+    status = 422
 
 
 @lru_cache(maxsize=1)

@@ -23,12 +23,13 @@ from lms.auth.passwords import check_password_rules, hash_password, needs_rehash
 from lms.core.display_text import clean_display_text
 from lms.db_types import utcnow
 from lms.extensions import db
+from lms.core.unit_of_work import DomainError
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A request about an account that cannot be carried out; the message is for the user."""
 
 

@@ -29,13 +29,14 @@ from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.enrollment.service import complete
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.core.unit_of_work import DomainError
 
 ELIGIBLE_ENROLMENTS = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 #: certificates issued by the sweep between two calls of its `after_each` (a commit)
 SWEEP_BATCH = 100
 
 
-class CertificateError(ValueError):
+class CertificateError(DomainError):
     """A request about a certificate that cannot be carried out; the message is for the person."""
 
 

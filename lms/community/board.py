@@ -23,6 +23,7 @@ from lms.community.notify import MessageKind, absolute_url, send
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle, CycleStatus, CycleTrainer
+from lms.core.unit_of_work import DomainError
 
 MEMBERS = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 #: cycles whose board exists: people met there, or are about to
@@ -31,7 +32,7 @@ BODY_LIMIT = 10000
 TITLE_LIMIT = 200
 
 
-class BoardError(ValueError):
+class BoardError(DomainError):
     """A board request that breaks a rule; the message is for the person."""
 
 

@@ -18,11 +18,12 @@ from lms.audit.service import record_event
 from lms.auth.models import Organisation, User
 from lms.community.models import DirectoryOrganisation, DirectoryProfile
 from lms.extensions import db
+from lms.core.unit_of_work import DomainError
 
 ABOUT_LIMIT = 1000
 
 
-class DirectoryError(ValueError):
+class DirectoryError(DomainError):
     """A directory request that breaks a rule; the message is for the person."""
 
 

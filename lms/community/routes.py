@@ -95,7 +95,7 @@ def start_thread(cycle_id: int):
             db.session.commit()
             flash(_("Your thread is started."), "success")
             return redirect(url_for("community.thread", thread_id=thread.id))
-    elif not form.csrf_token.errors:
+    elif "csrf_token" not in form.errors:
         flash(_("Give the thread a title and a message."), "error")
     else:
         abort(400)
@@ -118,7 +118,7 @@ def reply(thread_id: int):
     thread, _moderator = _thread(thread_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         flash(_("Write something first."), "error")
         return redirect(url_for("community.thread", thread_id=thread.id))

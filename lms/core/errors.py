@@ -8,7 +8,9 @@ page is drawn as for a visitor (the person's language kept), without asking the 
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, g, make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -16,6 +18,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from lms.core.unit_of_work import DomainError, rollback
+from lms.auth.urls import safe_next_url
 from lms.extensions import db
 
 DATABASE_RETRY_SECONDS = 30
@@ -48,6 +52,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(DomainError, _refusal)
 
 
 def database_unavailable(error: BaseException | None) -> bool:
@@ -83,6 +88,38 @@ def render_error_page(code: int, error: HTTPException | None = None) -> str:
         retry_after = dict(error.get_headers()).get("Retry-After")
     return render_template(OWN_TEMPLATES.get(code, "errors/page.html"), error=error, code=code,
                            heading=title, text=text, retry_after=retry_after)
+
+
+def _refusal(refusal: DomainError):
+    """A rule refused and no view caught it: its message, with its status (the work is undone).
+
+    Under /api/ a problem; on a page sent from this site, back to that page with the message;
+    otherwise the error page of the status, saying what was refused.
+    """
+    rollback()
+    if request.path.startswith("/api/"):
+        from lms.api.problems import problem_response
+
+        kind = "conflict" if refusal.status == 409 else "validation" if refusal.status == 422 else None
+        return problem_response(kind or "conflict", str(refusal), status=refusal.status)
+    back = safe_next_url(request.form.get("next") or _same_site_referrer(), "")
+    if request.method == "POST" and back:
+        flash(str(refusal), "error")
+        return redirect(back)
+    heading, _text = ERROR_PAGES.get(refusal.status, GENERIC_PAGE)
+    return render_template("errors/page.html", error=None, code=refusal.status, heading=heading,
+                           text=str(refusal), retry_after=None), refusal.status
+
+
+def _same_site_referrer() -> str | None:
+    """The path of the page that sent the form, when it is a page of this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _csrf_error(error: CSRFError):

@@ -12,9 +12,10 @@ from lms.auth.models import User
 from lms.db_types import UTCDateTime, enum_column, utcnow
 from lms.extensions import db
 from lms.planning.models import Cycle
+from lms.core.unit_of_work import DomainError
 
 
-class EnrolmentError(ValueError):
+class EnrolmentError(DomainError):
     """An enrolment request that breaks a rule; the message is for the person asking."""
 
 

@@ -23,13 +23,14 @@ from lms.evaluations.models import (
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.core.unit_of_work import DomainError
 
 #: who took part in a cycle and so is asked to evaluate it
 PARTICIPANT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 TEXT_LIMIT = 4000
 
 
-class EvaluationError(ValueError):
+class EvaluationError(DomainError):
     """An evaluation request that breaks a rule; the message is for the person."""
 
 

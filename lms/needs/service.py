@@ -19,9 +19,10 @@ from lms.extensions import db
 from lms.needs.models import CompetenceNeed, CompetenceNeedSdg, CourseInterest
 from lms.planning.models import Cycle
 from lms.planning.queries import upcoming_cycles_for_courses
+from lms.core.unit_of_work import DomainError
 
 
-class NeedsError(ValueError):
+class NeedsError(DomainError):
     """A request about needs or interest that breaks a rule; the message is for the person."""
 
 

@@ -14,13 +14,14 @@ from sqlalchemy import func, select, update
 from lms.extensions import db
 from lms.notifications.kinds import OPTIONAL, Kind
 from lms.notifications.models import CycleReminderSetting, Notification, NotificationPreference
+from lms.core.unit_of_work import DomainError
 
 #: the lead times, in hours before a session, that a cycle or a person can choose from
 REMINDER_CHOICES = (168, 72, 48, 24, 12, 4, 2, 1)
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
-class NotificationError(ValueError):
+class NotificationError(DomainError):
     """A request about notifications that breaks a rule; the message is for the person."""
 
 

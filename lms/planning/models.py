@@ -13,9 +13,10 @@ from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.db_types import UTCDateTime, enum_column, utcnow
 from lms.extensions import db
+from lms.core.unit_of_work import DomainError
 
 
-class PlanningError(ValueError):
+class PlanningError(DomainError):
     """A planning request that breaks a rule; the message is for the coordinator."""
 
 

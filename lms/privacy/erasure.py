@@ -34,6 +34,7 @@ from lms.notifications.models import CalendarFeed, Notification, NotificationPre
 from lms.planning.models import Cycle, CycleStatus, CycleTrainer
 from lms.privacy.models import ErasureRequest, ErasureStatus, FeedbackMessage
 from lms.quizzes.models import AttemptAnswer, Question, QuestionKind, QuizAttempt
+from lms.core.unit_of_work import DomainError
 
 #: what an erased person is called from then on (Swedish: it is what coordinators read)
 ANONYMOUS_NAME = "Anonymiserad"
@@ -50,7 +51,7 @@ MIN_SWEPT_NAME = 4
 CREDENTIAL_TABLE = re.compile(r"(^|_)(tokens?|sessions?|feeds?|credentials?|keys?|profiles?|preferences?)$")
 
 
-class ErasureError(ValueError):
+class ErasureError(DomainError):
     """An erasure that cannot be carried out; the message is for the person asking."""
 
 

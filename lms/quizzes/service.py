@@ -19,6 +19,7 @@ from lms.catalog.models import Module
 from lms.catalog.service import mark_module_done
 from lms.extensions import db
 from lms.quizzes.grading import grade
+from lms.core.unit_of_work import DomainError
 from lms.quizzes.models import (
     AttemptAnswer, AttemptStatus, FeedbackPolicy, Question, QuestionKind, Quiz, QuizAttempt,
 )
@@ -27,12 +28,14 @@ GRACE = timedelta(seconds=30)
 MAX_TEXT = {QuestionKind.SHORT: 500, QuestionKind.NUMERIC: 50, QuestionKind.ESSAY: 10000}
 
 
-class QuizError(ValueError):
+class QuizError(DomainError):
     """A request about an attempt that cannot be carried out; the message is for the learner."""
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(DomainError):
     """One posted answer does not fit its question (unknown option, wrong shape, too long)."""
+
+    status = 422
 
 
 @dataclass

@@ -20,11 +20,12 @@ from lms.catalog.models import Course
 from lms.extensions import db
 from lms.planning.queries import CycleOffer, upcoming_cycles_for_courses
 from lms.signup.models import AccountRequest, AccountRequestStatus
+from lms.core.unit_of_work import DomainError
 
 MODES = ("approval", "open", "off")
 
 
-class SignupError(ValueError):
+class SignupError(DomainError):
     """A sign-up decision that cannot be made."""
 
 

@@ -1,0 +1,94 @@
+"""One unit of work per request, per CLI command and per scheduler job.
+
+A request's changes are committed once, after its view returns, and rolled back if anything is
+raised; views and services never commit (services flush when they need an id). Work that must
+wait for the commit (sending an account e-mail at once, waking the dispatcher) is registered with
+`after_commit` and runs only once the commit has succeeded, so nothing is sent for a change that
+was not kept. This is Indico's request handler in the shape of a Flask app: every view function
+is wrapped by `init_unit_of_work`, after the blueprints are registered.
+
+A service refuses with a `DomainError` (each package has its subclass: `EnrolmentError`, ...).
+A view that wants its own message and page catches it inside `refusal_flashed(back)`: the work is
+rolled back, the message flashed, and the person sent back. A refusal nobody catches is answered
+by `lms/core/errors.py` with the error's message and `status`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, flash, g, has_app_context, redirect
+
+from lms.extensions import db
+
+
+class DomainError(ValueError):
+    """A rule of the domain refused what was asked; `str(error)` is meant for the person.
+
+    `status` is the HTTP status the refusal is answered with when no view catches it: 409 when
+    the state of things does not allow it (full, closed, already done), 422 for a value that can
+    never be right.
+    """
+
+    status = 409
+
+
+def after_commit(callback: Callable[[], Any]) -> None:
+    """Run `callback` once the current unit of work has committed; never if it rolls back."""
+    g.setdefault("_after_commit", []).append(callback)
+
+
+def commit() -> None:
+    """Commit the unit of work, then run what waited for it (each callback once, in order)."""
+    db.session.commit()
+    callbacks = g.pop("_after_commit", []) if has_app_context() else []
+    for callback in callbacks:
+        callback()
+
+
+def rollback() -> None:
+    """Undo the unit of work; what waited for its commit is dropped."""
+    db.session.rollback()
+    if has_app_context():
+        g.pop("_after_commit", None)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did, or roll it back if it raised: for CLI commands and jobs."""
+    try:
+        yield
+    except BaseException:
+        rollback()
+        raise
+    commit()
+
+
+def in_unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def run_in_unit_of_work(*args: Any, **kwargs: Any) -> Any:
+        with unit_of_work():
+            return view(*args, **kwargs)
+
+    run_in_unit_of_work.runs_in_unit_of_work = True  # type: ignore[attr-defined]
+    return run_in_unit_of_work
+
+
+@contextmanager
+def refusal_flashed(back: str, category: str = "error") -> Iterator[None]:
+    """Inside a view: on a `DomainError`, roll back, flash its message and redirect to `back`."""
+    try:
+        yield
+    except DomainError as refusal:
+        rollback()
+        flash(str(refusal), category)
+        abort(redirect(back))
+
+
+def init_unit_of_work(app: Flask) -> None:
+    """Wrap every view registered so far; call it after the blueprints are registered."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = in_unit_of_work(view)
