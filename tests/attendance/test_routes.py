@@ -347,10 +347,11 @@ def test_my_attendance_when_not_enrolled(learner_client):
 def test_the_waiting_list_keeps_everyone_who_has_not_come(setup, trainer, learner, at):
     """Users loaded fresh in a request have no log-in session; they must still be told apart."""
     at(FIRST_START - minutes(2))
-    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    state_url = f"/attendance/sessions/{setup.first.id}/checkin/state"
+    state = trainer.get(state_url).json
     assert learner.post("/checkin", data={"code": state["code"]}).status_code == 302
     db.session.expunge_all()  # as in production: a new request loads every learner afresh
-    state = trainer.get(f"/attendance/sessions/{setup.first.id}/checkin/state").json
+    state = trainer.get(state_url).json
     assert [p["name"] for p in state["checked_in"]] == ["Deltagare A"]
     assert sorted(state["waiting"]) == ["Deltagare B", "Deltagare C"]
 

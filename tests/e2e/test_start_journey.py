@@ -13,14 +13,17 @@ from lms.enrollment.service import enrol
 from lms.extensions import db
 from lms.planning.models import ClassSession
 from lms.planning.service import local_zone
-from tests.factories import make_cycle
+from tests.factories import DEFAULT_PASSWORD, make_cycle, make_user
 
 TRAINER = "utbildare@kompetenscentret.example"
 
 
 @pytest.fixture(scope="module")
 def going_on(live_server):
-    """A one-session cycle that started five minutes ago: the demo trainer teaches the demo learner."""
+    """A one-session cycle that started five minutes ago: the demo trainer teaches a learner in nothing else.
+
+    The learner is new, so the demo's own sessions (seeded around the time the suite runs) never
+    come before this one on the learner's start page."""
     with live_server.app.app_context():
         now = datetime.now(timezone.utc)
         local_start = (now - timedelta(minutes=5)).astimezone(local_zone())
@@ -28,12 +31,12 @@ def going_on(live_server):
         cycle = make_cycle(course, title="Startsidan i dag", first_date=local_start.date(),
                            weekdays=(local_start.weekday(),), start=local_start.time().replace(second=0, microsecond=0),
                            sessions=1, trainers=[find_user_by_email(TRAINER)], now=now - timedelta(days=2))
-        learner = find_user_by_email(live_server.logins["learner"][0])
+        learner = make_user("startsidan@example.org", name="Sam Startsida")
         enrol(learner.id, cycle, now=now - timedelta(days=1), check_window=False, decided=True)
         session_id, title = cycle.sessions[0].id, course.title
         db.session.commit()
         db.session.remove()
-    return {"session": session_id, "course": title}
+    return {"session": session_id, "course": title, "learner": ("startsidan@example.org", DEFAULT_PASSWORD)}
 
 
 def flash(page):
@@ -42,7 +45,7 @@ def flash(page):
 
 def test_a_learner_checks_in_from_the_start_page(browse, page, live_server, going_on):
     page.set_viewport_size({"width": 390, "height": 844})
-    browse.log_in(*live_server.logins["learner"])
+    browse.log_in(*going_on["learner"])
     next_session = page.get_by_role("article", name="Ditt nästa pass")
     assert going_on["course"] in next_session.inner_text()
     browse.submit(lambda: next_session.get_by_role("link", name="Checka in").click())
