@@ -87,6 +87,25 @@ def refusal_flashed(back: str, category: str = "error") -> Iterator[None]:
         abort(redirect(back))
 
 
+@contextmanager
+def refusal_undone() -> Iterator[None]:
+    """Undo only the block's own changes if it is refused; what the request did before is kept.
+
+    For a view that must keep a record of the attempt (a failed log-in counted, a token's last use)
+    while the refused change itself is undone: the block runs in a savepoint and the refusal is
+    raised on for the view, or the error handler, to answer.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    except DomainError:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
+
+
 def init_unit_of_work(app: Flask) -> None:
     """Wrap every view registered so far; call it after the blueprints are registered."""
     for endpoint, view in list(app.view_functions.items()):

@@ -120,3 +120,22 @@ def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
+
+
+def test_a_refusal_undone_keeps_what_the_request_did_before_it(app):
+    from lms.auth.models import User
+    from lms.core.unit_of_work import refusal_undone, unit_of_work
+    from tests.factories import make_user
+
+    with app.test_request_context():
+        with unit_of_work():
+            make_user("kept@example.org")
+            db.session.flush()
+            with pytest.raises(DomainError):
+                with refusal_undone():
+                    make_user("undone@example.org")
+                    db.session.flush()
+                    raise DomainError("refused")
+        db.session.expunge_all()
+        emails = set(db.session.execute(select(User.email)).scalars())
+    assert "kept@example.org" in emails and "undone@example.org" not in emails
