@@ -95,6 +95,7 @@ def refusal_undone() -> Iterator[None]:
     while the refused change itself is undone: the block runs in a savepoint and the refusal is
     raised on for the view, or the error handler, to answer.
     """
+    _begin_before_a_savepoint()
     savepoint = db.session.begin_nested()
     try:
         yield
@@ -104,6 +105,18 @@ def refusal_undone() -> Iterator[None]:
         raise
     if savepoint.is_active:
         savepoint.commit()
+
+
+def _begin_before_a_savepoint() -> None:
+    """Make sure the unit of work's transaction has begun before a savepoint is taken.
+
+    pysqlite begins a transaction only before a write: a SAVEPOINT taken before any write starts
+    one itself, and releasing that savepoint commits at once, so a later rollback of the request
+    would no longer undo the block.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def init_unit_of_work(app: Flask) -> None:

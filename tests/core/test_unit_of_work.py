@@ -139,3 +139,22 @@ def test_a_refusal_undone_keeps_what_the_request_did_before_it(app):
         db.session.expunge_all()
         emails = set(db.session.execute(select(User.email)).scalars())
     assert "kept@example.org" in emails and "undone@example.org" not in emails
+
+
+def test_a_block_kept_by_refusal_undone_is_still_undone_with_its_request(app):
+    """Before any write (pysqlite begins only then), releasing the savepoint must not commit."""
+    from lms.auth.models import User
+    from lms.core.unit_of_work import refusal_undone, unit_of_work
+    from tests.factories import make_user
+
+    with app.test_request_context():
+        db.session.execute(select(User.id)).first()
+        with pytest.raises(RuntimeError):
+            with unit_of_work():
+                with refusal_undone():
+                    make_user("released@example.org")
+                    db.session.flush()
+                raise RuntimeError("the view failed after the block")
+        db.session.expunge_all()
+        emails = set(db.session.execute(select(User.email)).scalars())
+    assert "released@example.org" not in emails
