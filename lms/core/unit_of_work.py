@@ -112,11 +112,12 @@ def _begin_before_a_savepoint() -> None:
 
     pysqlite begins a transaction only before a write: a SAVEPOINT taken before any write starts
     one itself, and releasing that savepoint commits at once, so a later rollback of the request
-    would no longer undo the block.
+    would no longer undo the block. IMMEDIATE, as the block is there to write: a deferred
+    transaction that reads first could not take the write lock once another writer committed.
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_unit_of_work(app: Flask) -> None:
