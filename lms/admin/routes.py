@@ -14,6 +14,7 @@ from lms.auth import mail as account_mail
 from lms.auth import service as accounts
 from lms.auth.models import Organisation, Role, Sector, User, UserRole
 from lms.auth.permissions import role_required
+from lms.core.unit_of_work import refusal_undone
 from lms.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,16 +55,16 @@ def invite_user():
     form = _with_choices(InviteUserForm(roles=[Role.LEARNER.value]))
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
-                form.email.data, form.name.data,
-                roles=[Role(value) for value in form.roles.data],
-                organisation_id=form.organisation_id.data or None,
-                locale=form.locale.data, actor_id=current_user.id,
-            )
+            with refusal_undone():
+                user = accounts.create_user(
+                    form.email.data, form.name.data,
+                    roles=[Role(value) for value in form.roles.data],
+                    organisation_id=form.organisation_id.data or None,
+                    locale=form.locale.data, actor_id=current_user.id,
+                )
         except accounts.AccountError as error:
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
             account_mail.send_invitation(user, accounts.make_token(user, accounts.INVITATION))
             flash(_("An invitation is on its way to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
@@ -83,15 +84,15 @@ def edit_user(user_id: int):
         form.organisation_id.data = user.organisation_id or 0
     if form.validate_on_submit():
         try:
-            service.update_user(
-                user, name=form.name.data, organisation_id=form.organisation_id.data or None,
-                roles=[Role(value) for value in form.roles.data], locale=form.locale.data,
-                active=form.active.data, actor=current_user,
-            )
+            with refusal_undone():
+                service.update_user(
+                    user, name=form.name.data, organisation_id=form.organisation_id.data or None,
+                    roles=[Role(value) for value in form.roles.data], locale=form.locale.data,
+                    active=form.active.data, actor=current_user,
+                )
         except service.AdminError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("The account of %(name)s is saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/edit_user.html", form=form, user=user)
@@ -123,16 +124,16 @@ def edit_organisation(organisation_id: int | None = None):
         form.sector.data = organisation.sector.value
     if form.validate_on_submit():
         try:
-            organisation = service.save_organisation(
-                organisation, name=form.name.data, sector=Sector(form.sector.data),
-                organisation_number=form.organisation_number.data,
-                contact_email=form.contact_email.data, active=form.active.data,
-                actor_id=current_user.id,
-            )
+            with refusal_undone():
+                organisation = service.save_organisation(
+                    organisation, name=form.name.data, sector=Sector(form.sector.data),
+                    organisation_number=form.organisation_number.data,
+                    contact_email=form.contact_email.data, active=form.active.data,
+                    actor_id=current_user.id,
+                )
         except service.AdminError as error:
             getattr(form, error.field or "name", form.name).errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("%(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/edit_organisation.html", form=form, organisation=organisation)

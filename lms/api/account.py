@@ -15,6 +15,7 @@ from lms.api import tokens
 from lms.api.forms import NewTokenForm, RevokeTokenForm
 from lms.api.models import SCOPE_LABELS, ApiToken, TokenScope
 from lms.auth.forms import ChangePasswordForm, ProfileForm
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.extensions import db
 
@@ -48,13 +49,13 @@ def create():
     now = utcnow()
     days = form.expires_in_days.data
     try:
-        token, secret = tokens.create_token(
-            current_user, name=form.name.data, scopes=[TokenScope(s) for s in form.scopes.data],
-            expires_at=now + timedelta(days=days) if days else None, now=now)
+        with refusal_undone():
+            token, secret = tokens.create_token(
+                current_user, name=form.name.data, scopes=[TokenScope(s) for s in form.scopes.data],
+                expires_at=now + timedelta(days=days) if days else None, now=now)
     except tokens.TokenError as error:
         form.name.errors.append(str(error))
         return _account_with(form), 422
-    db.session.commit()
     return render_template("api/token_created.html", token=token, secret=secret, labels=SCOPE_LABELS), 201
 
 
@@ -72,11 +73,8 @@ def revoke(token_id: int):
         abort(404)
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("auth.account", _anchor="api-tokens-heading")
+    with refusal_flashed(back):
         tokens.revoke_token(token, actor_id=current_user.id, now=utcnow())
-    except tokens.TokenError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The token %(name)s is revoked: it no longer works.", name=token.name), "success")
-    return redirect(url_for("auth.account", _anchor="api-tokens-heading"))
+    flash(_("The token %(name)s is revoked: it no longer works.", name=token.name), "success")
+    return redirect(back)

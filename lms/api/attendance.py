@@ -19,13 +19,11 @@ from lms.api.common import forbid_unless, found, get_or_404, now
 from lms.api.courses import session_dict
 from lms.api.models import TokenScope
 from lms.api.planning import learner_dict
-from lms.api.problems import ApiProblem
 from lms.api.spec import operation
 from lms.attendance import queries, service
 from lms.attendance.codes import CheckinSettings
 from lms.attendance.models import AttendanceMethod
 from lms.attendance.permissions import can_record
-from lms.attendance.service import AttendanceError
 from lms.auth.models import User
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle
@@ -66,15 +64,10 @@ def _entry(learner: User, record) -> dict[str, Any]:  # type: ignore[no-untyped-
 def record(session_id: int, user_id: int, body: dict):
     session = _recordable_session(session_id)
     get_or_404(User, user_id, _l("There is no learner with this id."))
-    try:
-        saved = service.record_attendance(
-            session, user_id, body["status"], method=AttendanceMethod.ROLL_CALL,
-            actor_id=api_user().id, now=now(), note=body.get("note"),
-            settings=CheckinSettings.from_config(current_app.config))
-    except AttendanceError as error:
-        db.session.rollback()
-        raise ApiProblem("conflict", error) from None
-    db.session.commit()
+    saved = service.record_attendance(  # a refusal (AttendanceError) is answered 409 conflict
+        session, user_id, body["status"], method=AttendanceMethod.ROLL_CALL,
+        actor_id=api_user().id, now=now(), note=body.get("note"),
+        settings=CheckinSettings.from_config(current_app.config))
     row = saved.attendance
     return {"session_id": row.session_id, "user_id": row.user_id, "status": row.status, "note": row.note,
             "method": row.method, "recorded_at": row.recorded_at, "changed": saved.changed}

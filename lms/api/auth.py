@@ -18,8 +18,9 @@ from lms.api import tokens
 from lms.api.models import ApiToken, TokenScope
 from lms.api.problems import ApiProblem
 from lms.auth.models import User
+from lms.core.unit_of_work import commit
 from lms.db_types import utcnow
-from lms.extensions import db, limiter, login_manager
+from lms.extensions import limiter, login_manager
 
 REALM = 'Bearer realm="kompetenscentret"'
 
@@ -51,7 +52,7 @@ def authenticate_request() -> None:
         raise ApiProblem("unauthorized", _l("The token is unknown, revoked or expired."),
                          headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
     if tokens.note_use(token, now):
-        db.session.commit()
+        commit()  # a unit of work of its own: the use is kept whatever the view does or refuses
     g.api_token = token
     g._login_user = token.user
 

@@ -49,15 +49,17 @@ def enrolment_dict(enrolment: Enrolment, positions: dict[int, int]) -> dict[str,
 
 
 def refusal(error: EnrolmentError, user_id: int, cycle_id: int) -> ApiProblem:
-    """409: already signed up (a double enrolment), or the cycle does not take this enrolment."""
-    db.session.rollback()
+    """409: already signed up (a double enrolment), or the cycle does not take this enrolment.
+
+    Raised, it rolls the request back; the refused call left the enrolment as it found it.
+    """
     existing = service.find_enrolment(user_id, cycle_id)
     kind = "already-enrolled" if existing is not None and existing.status not in ENDED else "conflict"
     return ApiProblem(kind, error)
 
 
 def cycle_full() -> ApiProblem:
-    db.session.rollback()
+    """409 cycle-full: raised, it rolls back the place on the wait-list that was not wanted."""
     return ApiProblem("cycle-full", _l("The cycle is full. Send join_waitlist: true to join the wait-list."))
 
 
@@ -110,7 +112,6 @@ def enrol(body: dict):
         raise refusal(error, user.id, cycle.id) from None
     if enrolment.status is EnrolmentStatus.WAITLISTED and not body["join_waitlist"]:
         raise cycle_full()
-    db.session.commit()
     positions = queries.waitlist_positions([cycle.id])
     return created(enrolment_dict(enrolment, positions), "api.my_enrolments")
 
@@ -124,12 +125,7 @@ def withdraw(enrolment_id: int):
     enrolment = db.session.get(Enrolment, enrolment_id)
     enrolment = found(enrolment if enrolment and enrolment.user_id == user.id else None,
                       _l("You have no enrolment with this id."))
-    try:
-        service.withdraw(enrolment, actor_id=user.id, now=now())
-    except EnrolmentError as error:
-        db.session.rollback()
-        raise ApiProblem("conflict", error) from None
-    db.session.commit()
+    service.withdraw(enrolment, actor_id=user.id, now=now())  # refused: 409 conflict
     return enrolment_dict(enrolment, {})
 
 
@@ -171,7 +167,6 @@ def enrol_other(cycle_id: int, body: dict):
         raise refusal(EnrolmentError(outcome.reason), person.id, cycle.id)
     if outcome.outcome == EnrolmentStatus.WAITLISTED.value and not body["join_waitlist"]:
         raise cycle_full()
-    db.session.commit()
     enrolment = service.find_enrolment(person.id, cycle.id)
     return created(enrolment_dict(enrolment, queries.waitlist_positions([cycle.id])),
                    "api.cycle_enrolments", cycle_id=cycle.id)

@@ -83,10 +83,8 @@ def cycles(query: dict):
 def create_cycle(body: dict):
     try:
         cycle = service.save_cycle(None, _spec(body), actor_id=api_user().id, now=now())
-    except PlanningError as error:
-        db.session.rollback()
+    except PlanningError as error:  # a plan is refused as invalid values, with its message
         raise ApiProblem("validation", error, errors={"_schema": [str(error)]}) from None
-    db.session.commit()
     return created(cycle_dict(_cycle(cycle.id), now()), "api.cycle", cycle_id=cycle.id)
 
 
@@ -95,12 +93,7 @@ def create_cycle(body: dict):
            scope=TokenScope.ADMIN, response=schemas.CycleSchema, problems=(409,))
 def publish_cycle(cycle_id: int):
     cycle = _cycle(cycle_id)
-    try:
-        service.publish_cycle(cycle, actor_id=api_user().id, now=now())
-    except PlanningError as error:
-        db.session.rollback()
-        raise ApiProblem("conflict", error) from None
-    db.session.commit()
+    service.publish_cycle(cycle, actor_id=api_user().id, now=now())  # refused: 409 conflict
     return cycle_dict(_cycle(cycle_id), now())
 
 

@@ -10,6 +10,7 @@ from lms.auth.models import Role
 from lms.auth.service import set_active, set_roles
 from lms.db_types import utcnow
 from lms.extensions import db
+from lms.planning.models import CycleStatus
 from tests.api.conftest import token_for
 from tests.conftest import log_in
 from tests.factories import make_user
@@ -190,3 +191,14 @@ def test_unknown_tokens_are_limited_per_address(api, center):
     learner = api.as_(center.secrets["learner"])
     assert learner.get("/me", environ_base=here).status_code == 429
     assert learner.get("/me", environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200
+
+
+def test_the_use_of_a_token_is_kept_when_the_call_is_refused(api, center, clock):
+    """The last use is its own unit of work: the refusal's rollback does not take it back."""
+    center.cycle.status = CycleStatus.PUBLISHED
+    db.session.commit()
+    response = api.as_(center.secrets["coordinator"]).post(f"/cycles/{center.cycle.id}/publish")
+    assert response.status_code == 409
+    db.session.expire_all()
+    token = db.session.execute(select(ApiToken).where(ApiToken.user_id == center.coordinator.id)).scalar_one()
+    assert token.last_used_at is not None
