@@ -15,7 +15,8 @@ from lms.auth.forms import (
 from lms.auth.passwords import WeakPassword, verify_password
 from lms.auth.urls import safe_next_url
 from lms.core.rate_limits import keeps_form
-from lms.extensions import db, limiter
+from lms.core.unit_of_work import refusal_undone
+from lms.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -54,7 +55,6 @@ def _log_in(user) -> None:  # type: ignore[no-untyped-def]
     """Start a fresh log-in session for `user` (a new session id: no fixation)."""
     session.clear()
     service.start_login_session(user, request.headers.get("User-Agent"))
-    db.session.commit()
     login_user(user)
     session["locale"] = user.locale
 
@@ -73,7 +73,6 @@ def logout():
     login_session = current_user.current_login_session
     if login_session is not None:
         service.end_login_session(login_session)
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")
@@ -126,11 +125,11 @@ def _choose_password(token: str, purpose: str, template: str):
     if form.validate_on_submit():
         limits.mark_attempt()
         try:
-            service.set_password(user, form.password.data, actor_id=user.id)
+            with refusal_undone():
+                service.set_password(user, form.password.data, actor_id=user.id)
         except WeakPassword as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             if not user.is_active:
@@ -162,7 +161,6 @@ def update_profile():
     current_user.name = profile.name.data.strip()
     current_user.locale = profile.locale.data
     session["locale"] = profile.locale.data
-    db.session.commit()
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("auth.account"))
 
@@ -177,11 +175,11 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             try:
-                service.set_password(current_user, form.password.data, actor_id=current_user.id)
+                with refusal_undone():
+                    service.set_password(current_user, form.password.data, actor_id=current_user.id)
             except WeakPassword as error:
                 form.password.errors.append(str(error))
             else:
-                db.session.commit()
                 logout_user()
                 session.clear()
                 flash(_("Your password is changed and you are logged out everywhere. "
@@ -198,5 +196,4 @@ def set_language():
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
         current_user.locale = form.locale.data
-        db.session.commit()
     return redirect(safe_next_url(form.next.data, url_for("core.index")))

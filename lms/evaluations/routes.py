@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lms.auth.models import Role, User
 from lms.auth.permissions import require, role_required
 from lms.catalog.models import Course
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.evaluations import results, service
 from lms.evaluations.forms import ActionForm, EditQuestionForm, NewQuestionForm
@@ -60,12 +61,11 @@ def answer(cycle_id: int):
     if request.method == "POST":
         _checked(form)
         try:
-            service.submit_evaluation(current_user.id, cycle, _raw_answers(), now=now)
+            with refusal_undone():
+                service.submit_evaluation(current_user.id, cycle, _raw_answers(), now=now)
         except service.EvaluationError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+            flash(str(error), "error")  # the page again, with the answers as given
         else:
-            db.session.commit()
             flash(_("Thank you! Your answers are saved, without your name."), "success")
             return redirect(url_for("evaluations.mine"))
     return render_template(
@@ -170,13 +170,9 @@ def course_questions(course_id: int):
 
 
 def _add(course_id: int | None, form: NewQuestionForm):  # type: ignore[no-untyped-def]
-    try:
+    with refusal_flashed(_set_url(course_id)):
         service.add_question(course_id, QuestionKind(form.kind.data), form.text.data)
-    except (service.EvaluationError, ValueError) as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The question is added."), "success")
+    flash(_("The question is added."), "success")
     return redirect(_set_url(course_id))
 
 
@@ -191,14 +187,11 @@ def edit_question(question_id: int):
     form = EditQuestionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    back = _set_url(question.course_id)
+    with refusal_flashed(back):
         service.edit_question(question, form.text.data or "")
-    except service.EvaluationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The question is saved."), "success")
-    return redirect(_set_url(question.course_id))
+    flash(_("The question is saved."), "success")
+    return redirect(back)
 
 
 @bp.post("/evaluations/questions/<int:question_id>/<any(retire, restore, up, down):change>")
@@ -210,7 +203,6 @@ def change_question(question_id: int, change: str):
         service.set_question_active(question, change == "restore")
     else:
         service.move_question(question, -1 if change == "up" else 1)
-    db.session.commit()
     return redirect(_set_url(question.course_id))
 
 
@@ -220,10 +212,6 @@ def toggle_standard(course_id: int, question_id: int, choice: str):
     course = db.session.get(Course, course_id) or abort(404)
     question = _question(question_id)
     _checked(ActionForm())
-    try:
+    with refusal_flashed(_set_url(course.id)):
         service.set_standard_question_for_course(course.id, question, choice == "ask")
-    except service.EvaluationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
     return redirect(_set_url(course.id))

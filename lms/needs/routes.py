@@ -10,6 +10,7 @@ from lms.auth.models import Organisation, Role
 from lms.auth.permissions import require, role_required
 from lms.catalog.content import COMPETENCE_AREAS
 from lms.catalog.models import Course
+from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.needs import demand, service
@@ -83,14 +84,9 @@ def edit(need_id: int):
 
 
 def _save(need: CompetenceNeed | None, form: NeedForm, owner: dict):  # type: ignore[no-untyped-def]
-    try:
+    with refusal_flashed(request.url):
         service.save_need(need, area=form.area.data, people=form.people.data or 1, sdgs=form.sdgs.data or [],
                           note=form.note.data or "", actor_id=current_user.id, now=utcnow(), **owner)
-    except service.NeedsError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(request.url)
-    db.session.commit()
     flash(_("The need is saved. Thank you: it helps us plan the next term."), "success")
     return redirect(url_for("needs.index"))
 
@@ -101,7 +97,6 @@ def delete(need_id: int):
     need = _editable(need_id)
     _checked()
     service.delete_need(need)
-    db.session.commit()
     flash(_("The need is removed."), "success")
     return redirect(url_for("needs.index"))
 
@@ -128,15 +123,11 @@ def _course(slug: str) -> Course:
 def register_interest(slug: str):
     course = _course(slug)
     _checked()
-    try:
+    back = url_for("needs.interests")
+    with refusal_flashed(back):
         service.register_interest(current_user.id, course, now=utcnow())
-    except service.NeedsError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Noted: we will tell you when a cycle of %(course)s opens.", course=course.title), "success")
-    return redirect(url_for("needs.interests"))
+    flash(_("Noted: we will tell you when a cycle of %(course)s opens.", course=course.title), "success")
+    return redirect(back)
 
 
 @bp.post("/courses/<slug>/interest/withdraw")
@@ -145,7 +136,6 @@ def withdraw_interest(slug: str):
     course = _course(slug)
     _checked()
     if service.withdraw_interest(current_user.id, course.id):
-        db.session.commit()
         flash(_("Your interest in %(course)s is withdrawn.", course=course.title), "success")
     return redirect(url_for("needs.interests"))
 

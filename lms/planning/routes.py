@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.enrollment.queries import cycle_roster, waitlist_positions
 from lms.extensions import db
@@ -113,19 +114,19 @@ def _plan_cycle(form: CycleForm, cycle: Cycle | None):
     preview = error = None
     if form.validate_on_submit():
         try:
-            spec = _spec_from(form)
-            digest = _digest(spec)
-            if request.form.get("action") == "save" and form.preview_digest.data == digest:
-                saved = service.save_cycle(cycle, spec, actor_id=current_user.id, now=_now())
-                db.session.commit()
-                flash(_("The cycle %(title)s is saved.", title=saved.title), "success")
-                return redirect(url_for("planning.cycle", cycle_id=saved.id))
-            if request.form.get("action") == "save":
-                flash(_("The plan changed after the preview: check the new preview and save again."), "warning")
-            preview = service.preview_cycle(spec, cycle, now=_now(), language=_language())
-            form.preview_digest.data = digest
+            with refusal_undone():
+                spec = _spec_from(form)
+                digest = _digest(spec)
+                if request.form.get("action") == "save" and form.preview_digest.data == digest:
+                    saved = service.save_cycle(cycle, spec, actor_id=current_user.id, now=_now())
+                    flash(_("The cycle %(title)s is saved.", title=saved.title), "success")
+                    return redirect(url_for("planning.cycle", cycle_id=saved.id))
+                if request.form.get("action") == "save":
+                    flash(_("The plan changed after the preview: check the new preview and save again."),
+                          "warning")
+                preview = service.preview_cycle(spec, cycle, now=_now(), language=_language())
+                form.preview_digest.data = digest
         except PlanningError as problem:
-            db.session.rollback()
             error = str(problem)
     return render_template("planning/cycle_form.html", form=form, cycle=cycle,
                            preview=preview, error=error)
@@ -184,16 +185,13 @@ def _form_data(cycle: Cycle) -> dict:
 # --- the life of a cycle ---------------------------------------------------------------------
 
 def _act(cycle_id: int, action, message: str):
-    """Run one service call on a cycle, commit, and go back to its page."""
+    """Run one service call on a cycle and go back to its page."""
     cycle = _get_cycle(cycle_id)
-    try:
+    back = url_for("planning.cycle", cycle_id=cycle.id)
+    with refusal_flashed(back):
         action(cycle)
-    except PlanningError as problem:
-        flash(str(problem), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("planning.cycle", cycle_id=cycle.id))
+    flash(message, "success")
+    return redirect(back)
 
 
 @bp.post("/planning/cycles/<int:cycle_id>/publish")
@@ -239,13 +237,13 @@ def move_session(session_id: int):
         day=local.date(), start_time=local.time(), duration_minutes=minutes, room_id=session.room_id or 0)))
     if form.validate_on_submit():
         try:
-            service.move_session(session, day=form.day.data, start=form.start_time.data,
-                                 duration_minutes=form.duration_minutes.data,
-                                 room_id=form.room_id.data or None, actor_id=current_user.id, now=_now())
+            with refusal_undone():
+                service.move_session(session, day=form.day.data, start=form.start_time.data,
+                                     duration_minutes=form.duration_minutes.data,
+                                     room_id=form.room_id.data or None, actor_id=current_user.id, now=_now())
         except PlanningError as problem:
             flash(str(problem), "error")
         else:
-            db.session.commit()
             flash(_("The session is moved. The enrolled learners will be told."), "success")
             _flash_conflicts(session.starts_at, session.ends_at, session.room_id, session.cycle)
             return redirect(url_for("planning.cycle", cycle_id=session.cycle_id))
@@ -256,14 +254,11 @@ def move_session(session_id: int):
 @staff_only
 def cancel_session(session_id: int):
     session = _get_session(session_id)
-    try:
+    back = url_for("planning.cycle", cycle_id=session.cycle_id)
+    with refusal_flashed(back):
         service.cancel_session(session, actor_id=current_user.id, now=_now())
-    except PlanningError as problem:
-        flash(str(problem), "error")
-    else:
-        db.session.commit()
-        flash(_("The session is cancelled. The enrolled learners will be told."), "success")
-    return redirect(url_for("planning.cycle", cycle_id=session.cycle_id))
+    flash(_("The session is cancelled. The enrolled learners will be told."), "success")
+    return redirect(back)
 
 
 @bp.route("/planning/cycles/<int:cycle_id>/sessions/new", methods=["GET", "POST"])
@@ -274,14 +269,14 @@ def add_session(cycle_id: int):
         start_time=cycle.start_time, duration_minutes=cycle.duration_minutes, room_id=cycle.room_id or 0)))
     if form.validate_on_submit():
         try:
-            session = service.add_session(
-                cycle, day=form.day.data, start=form.start_time.data,
-                duration_minutes=form.duration_minutes.data, room_id=form.room_id.data or None,
-                actor_id=current_user.id, now=_now())
+            with refusal_undone():
+                session = service.add_session(
+                    cycle, day=form.day.data, start=form.start_time.data,
+                    duration_minutes=form.duration_minutes.data, room_id=form.room_id.data or None,
+                    actor_id=current_user.id, now=_now())
         except PlanningError as problem:
             flash(str(problem), "error")
         else:
-            db.session.commit()
             flash(_("The extra session is added."), "success")
             _flash_conflicts(session.starts_at, session.ends_at, session.room_id, cycle)
             return redirect(url_for("planning.cycle", cycle_id=cycle.id))
@@ -305,14 +300,14 @@ def edit_room(room_id: int | None = None):
     form = RoomForm(obj=room)
     if form.validate_on_submit():
         try:
-            room = service.save_room(
-                room, name=form.name.data, capacity=form.capacity.data, address=form.address.data,
-                accessibility_notes=form.accessibility_notes.data or "", active=form.active.data,
-                actor_id=current_user.id)
+            with refusal_undone():
+                room = service.save_room(
+                    room, name=form.name.data, capacity=form.capacity.data, address=form.address.data,
+                    accessibility_notes=form.accessibility_notes.data or "", active=form.active.data,
+                    actor_id=current_user.id)
         except PlanningError as problem:
             form.name.errors.append(str(problem))
         else:
-            db.session.commit()
             flash(_("%(name)s is saved.", name=room.name), "success")
             return redirect(url_for("planning.rooms"))
     return render_template("planning/room_form.html", form=form, room=room)

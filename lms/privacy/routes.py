@@ -12,10 +12,11 @@ from lms.auth.passwords import verify_password
 from lms.auth import limits
 from lms.auth.permissions import role_required
 from lms.core.rate_limits import keeps_form
+from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.privacy import export, readable, service
-from lms.privacy.erasure import ErasureError, erase_user
+from lms.privacy.erasure import erase_user
 from lms.privacy.forms import ActionForm, AdminEraseForm, DeclineForm, EraseMyselfForm, FeedbackForm
 from lms.privacy.models import ErasureRequest, FeedbackMessage
 
@@ -81,12 +82,8 @@ def erase_me():
     if not form.validate_on_submit() or not verify_password(current_user.password_hash or "", form.password.data):
         flash(_("Your account was not erased: give your password and tick the box to confirm."), "error")
         return redirect(url_for("privacy.my_data"))
-    try:
+    with refusal_flashed(url_for("privacy.my_data")):
         service.erase_myself(current_user, now=utcnow())
-    except ErasureError as error:
-        flash(str(error), "error")
-        return redirect(url_for("privacy.my_data"))
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Your account is erased. Thank you for taking part."), "success")
@@ -99,7 +96,6 @@ def ask_for_erasure():
     if not ActionForm().validate_on_submit():
         abort(400)
     service.request_erasure(current_user.id, now=utcnow())
-    db.session.commit()
     flash(_("Your request is sent. An administrator erases your account or tells you why not."), "success")
     return redirect(url_for("privacy.my_data"))
 
@@ -130,7 +126,6 @@ def feedback():
         service.send_feedback(message=form.message.data, name=form.name.data or "", email=form.email.data or "",
                               page=form.page.data or "", now=utcnow(),
                               user_id=current_user.id if current_user.is_authenticated else None)
-        db.session.commit()
         flash(_("Thank you. Your message has reached the administrators."), "success")
         return redirect(url_for("privacy.accessibility"))
     return render_template("privacy/feedback.html", form=form)
@@ -159,7 +154,6 @@ def admin_person(user_id: int):
     person = db.get_or_404(User, user_id)
     sections = export.personal_data(person.id)
     record_event(current_user.id, "privacy.viewed", "user", person.id)
-    db.session.commit()
     return render_template("privacy/admin_person.html", person=person, sections=sections, form=AdminEraseForm())
 
 
@@ -169,7 +163,6 @@ def admin_export(user_id: int):
     person = db.get_or_404(User, user_id)
     body = export.as_json(person.id, utcnow())
     record_event(current_user.id, "privacy.exported", "user", person.id)
-    db.session.commit()
     return _download(body, f"personuppgifter-{person.id}.json")
 
 
@@ -183,14 +176,10 @@ def admin_erase(user_id: int):
     elif not form.validate_on_submit() or form.confirm_email.data.strip().lower() != person.email:
         flash(_("Type the account's e-mail address exactly to confirm the erasure."), "error")
     else:
-        try:
+        with refusal_flashed(url_for("privacy.admin_person", user_id=person.id)):
             erase_user(person.id, actor_id=current_user.id, now=utcnow(), why="admin")
-        except ErasureError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The account is erased."), "success")
-            return redirect(url_for("privacy.admin_index"))
+        flash(_("The account is erased."), "success")
+        return redirect(url_for("privacy.admin_index"))
     return redirect(url_for("privacy.admin_person", user_id=person.id))
 
 
@@ -204,15 +193,11 @@ def admin_decide(request_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_("Say why the request is declined."), "error")
         return redirect(url_for("privacy.admin_index"))
-    try:
-        reason = form.reason.data if decision == "decline" else ""
+    reason = form.reason.data if decision == "decline" else ""
+    with refusal_flashed(url_for("privacy.admin_index")):
         service.decide_request(erasure_request, erase=decision == "erase", actor_id=current_user.id, now=utcnow(),
                                reason=reason)
-    except ErasureError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The account is erased.") if decision == "erase" else _("The request is declined."), "success")
+    flash(_("The account is erased.") if decision == "erase" else _("The request is declined."), "success")
     return redirect(url_for("privacy.admin_index"))
 
 
@@ -229,5 +214,4 @@ def feedback_handled(feedback_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     service.mark_handled(feedback, actor_id=current_user.id, now=utcnow())
-    db.session.commit()
     return redirect(url_for("privacy.admin_feedback"))

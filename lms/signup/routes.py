@@ -12,6 +12,7 @@ from lms.auth.mail import send_invitation
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.core.rate_limits import keeps_form
+from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.signup import service
@@ -57,14 +58,12 @@ def signup():
                   locale=str(get_locale() or "sv"))
     if mode == "open":
         user = service.register_openly(**values)
-        db.session.commit()
         if user is not None:
             _invite(user)
         flash(_("Thank you. If the address can be registered, an e-mail with a link to choose your password "
                 "is on its way to %(email)s.", email=form.email.data), "success")
     else:
         service.request_account(**values, message=form.message.data or "", now=utcnow())
-        db.session.commit()
         flash(_("Thank you. Your request has been sent; you will receive an e-mail at %(email)s when it "
                 "has been approved.", email=form.email.data), "success")
     return redirect(url_for("core.index"))
@@ -97,12 +96,9 @@ def _decidable(request_id: int) -> AccountRequest:
 @role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
 def approve(request_id: int):
     request = _decidable(request_id)
-    try:
+    with refusal_flashed(url_for("signup.requests")):
         user = service.approve(request, actor_id=current_user.id, now=utcnow())
-    except service.SignupError as error:
-        return _refused(error)
-    db.session.commit()
-    _invite(user)
+    _invite(user)  # sent once the approval is committed
     flash(_("%(name)s now has an account and has been sent an invitation.", name=user.name), "success")
     return redirect(url_for("signup.requests"))
 
@@ -111,16 +107,7 @@ def approve(request_id: int):
 @role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
 def decline(request_id: int):
     request = _decidable(request_id)
-    try:
+    with refusal_flashed(url_for("signup.requests")):
         service.decline(request, actor_id=current_user.id, now=utcnow())
-    except service.SignupError as error:
-        return _refused(error)
-    db.session.commit()
     flash(_("The request from %(name)s has been declined.", name=request.name), "success")
-    return redirect(url_for("signup.requests"))
-
-
-def _refused(error: service.SignupError):  # type: ignore[no-untyped-def]
-    db.session.rollback()
-    flash(str(error), "error")
     return redirect(url_for("signup.requests"))
