@@ -133,3 +133,21 @@ def test_a_duplicate_organisation_number_is_reported_under_the_number_field(admi
     assert response.status_code == 200
     assert '<div class="error" id="organisation_number-error"><p>Another organisation has the number' in response.text
     assert 'id="name-error"' not in response.text
+
+
+def test_an_invitation_refused_after_the_account_was_written_leaves_no_account(admin_client, outbox, monkeypatch):
+    """The form is shown again and the request then commits: the refused part must be undone first."""
+    from lms.auth import service as accounts
+
+    create_user = accounts.create_user
+
+    def refuse_after_writing(*args, **kwargs):
+        create_user(*args, **kwargs)
+        raise accounts.AccountError("Refused after the account was written.")
+
+    monkeypatch.setattr(accounts, "create_user", refuse_after_writing)
+    response = _invite(admin_client)
+    assert response.status_code == 200 and "Refused after the account was written." in response.text
+    db.session.expire_all()
+    assert db.session.execute(select(User).where(User.email == "ny@example.org")).scalar_one_or_none() is None
+    assert outbox.messages() == []

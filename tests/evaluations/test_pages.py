@@ -45,6 +45,24 @@ def test_a_participant_answers_and_cannot_answer_again(app, frozen):
     assert db.session.execute(select(func.count(EvaluationResponse.id))).scalar_one() == 1
 
 
+def test_a_submission_refused_after_it_was_written_counts_nothing_and_keeps_the_answers(app, frozen, monkeypatch):
+    """The page is shown again (and the request commits): what the refused submission wrote is undone."""
+    cycle, (anna, *_rest) = make_finished_cycle()
+    anna.locale = "en"
+    db.session.commit()
+
+    def refuse(cycle_id):
+        raise service.EvaluationError("Refused after the answers were written.")
+
+    monkeypatch.setattr(service, "reshuffle_cycle", refuse)
+    client = _client(app, anna)
+    response = client.post(f"/evaluations/cycles/{cycle.id}", data=_form(cycle, best="Fikat"))
+    assert response.status_code == 200 and "Refused after the answers were written." in response.text
+    assert "Fikat" in response.text
+    assert db.session.execute(select(func.count(EvaluationResponse.id))).scalar_one() == 0
+    assert not service.has_answered(anna.id, cycle.id)
+
+
 def test_others_cannot_open_the_evaluation(app, frozen, learner_client):
     cycle, _people = make_finished_cycle()
     db.session.commit()

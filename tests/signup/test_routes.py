@@ -195,3 +195,22 @@ def test_sign_ups_count_per_normalised_address_and_not_per_shared_wifi(app):
         "/signup", data={"name": "Nina Ny", "email": "DELTAGARE0@\uff45xample.org", "organisation": 0},
         environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers=EN)
     assert again.status_code == 429
+
+
+def test_an_approval_refused_halfway_leaves_the_request_pending(client, outbox, pending, monkeypatch):
+    """The request is marked approved before the account is made; a refusal then undoes both."""
+    from lms.auth.service import AccountError
+    from lms.signup import service
+
+    def refuse(*args, **kwargs):
+        raise AccountError("No account can be made now.")
+
+    monkeypatch.setattr(service, "create_user", refuse)
+    people, request = pending
+    log_in(client, people["coordinator"].email)
+    response = client.post(f"/signup/requests/{request.id}/approve", headers=EN)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/signup/requests")
+    assert "No account can be made now." in client.get("/signup/requests", headers=EN).text
+    db.session.refresh(request)
+    assert request.status is AccountRequestStatus.PENDING and request.decided_at is None
+    assert find_user_by_email("nina@example.org") is None and outbox.messages() == []
