@@ -114,18 +114,17 @@ def _plan_cycle(form: CycleForm, cycle: Cycle | None):
     preview = error = None
     if form.validate_on_submit():
         try:
-            with refusal_undone():
-                spec = _spec_from(form)
-                digest = _digest(spec)
-                if request.form.get("action") == "save" and form.preview_digest.data == digest:
+            spec = _spec_from(form)
+            digest = _digest(spec)
+            if request.form.get("action") == "save" and form.preview_digest.data == digest:
+                with refusal_undone():
                     saved = service.save_cycle(cycle, spec, actor_id=current_user.id, now=_now())
-                    flash(_("The cycle %(title)s is saved.", title=saved.title), "success")
-                    return redirect(url_for("planning.cycle", cycle_id=saved.id))
-                if request.form.get("action") == "save":
-                    flash(_("The plan changed after the preview: check the new preview and save again."),
-                          "warning")
-                preview = service.preview_cycle(spec, cycle, now=_now(), language=_language())
-                form.preview_digest.data = digest
+                flash(_("The cycle %(title)s is saved.", title=saved.title), "success")
+                return redirect(url_for("planning.cycle", cycle_id=saved.id))
+            if request.form.get("action") == "save":
+                flash(_("The plan changed after the preview: check the new preview and save again."), "warning")
+            preview = service.preview_cycle(spec, cycle, now=_now(), language=_language())
+            form.preview_digest.data = digest
         except PlanningError as problem:
             error = str(problem)
     return render_template("planning/cycle_form.html", form=form, cycle=cycle,
