@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload
 
 from lms.attendance.codes import CheckinSettings
 from lms.attendance.models import Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
@@ -30,7 +30,7 @@ from lms.planning.queries import sessions_of_cycles, trainer_sessions
 from lms.signup.service import pending_requests_for
 
 #: a cycle with its course title, without the course's areas, goals and the cycle's trainers
-CYCLE_HEADING = (joinedload(Cycle.course).lazyload("*"), lazyload(Cycle.trainer_links))
+CYCLE_HEADING = (joinedload(Cycle.course),)
 
 #: how far ahead "this week's" and "starting soon" look
 WEEK = timedelta(days=7)
@@ -162,7 +162,7 @@ def _current_enrolments(user_id: int) -> list[Enrolment]:
 def _pending_enrolments(user: User) -> list[Enrolment]:
     """The requests lms.enrollment.queries.pending_requests finds for this person, lean (see above)."""
     query = (select(Enrolment).join(Enrolment.user).where(Enrolment.status == EnrolmentStatus.PENDING)
-             .options(joinedload(Enrolment.user).lazyload("*"), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
+             .options(joinedload(Enrolment.user), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
              .order_by(Enrolment.requested_at, Enrolment.id))
     if not user.has_role(Role.COORDINATOR, Role.ADMIN):
         query = query.where(User.organisation_id == user.organisation_id, User.id != user.id)
