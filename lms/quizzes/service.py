@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -304,8 +304,9 @@ def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
     return max(graded, key=lambda a: a.score, default=None)
 
 
-def essays_awaiting_grading() -> list[AttemptAnswer]:
-    return list(db.session.execute(
+def essays_awaiting_grading(quiz_ids: Select | None = None) -> list[AttemptAnswer]:
+    """Essays still to grade (in the quizzes `quiz_ids` selects, or in all), the earliest handed in first."""
+    query = (
         select(AttemptAnswer)
         .join(AttemptAnswer.question).join(AttemptAnswer.attempt)
         .options(selectinload(AttemptAnswer.attempt).selectinload(QuizAttempt.user),
@@ -313,7 +314,10 @@ def essays_awaiting_grading() -> list[AttemptAnswer]:
         .where(Question.kind == QuestionKind.ESSAY, AttemptAnswer.fraction.is_(None),
                QuizAttempt.status == AttemptStatus.NEEDS_GRADING)
         .order_by(QuizAttempt.submitted_at)
-    ).scalars())
+    )
+    if quiz_ids is not None:
+        query = query.where(Question.quiz_id.in_(quiz_ids))
+    return list(db.session.execute(query).scalars())
 
 
 def attempt_count(quiz_id: int) -> int:
