@@ -209,7 +209,8 @@ class TrainerStart:
 
 def trainer_start(user: User, now: datetime, *, coming: int = 3) -> TrainerStart:
     """Today's and the next sessions the trainer teaches, essays to grade, learners at risk."""
-    from lms.quizzes.service import essays_awaiting_grading
+    from lms.quizzes.permissions import quizzes_with_visible_results
+    from lms.quizzes.service import essays_awaiting_grading_count
 
     start, end = local_day_bounds(now)
     sessions = [s for s in trainer_sessions(user.id, since=start) if s.status is not SessionStatus.CANCELLED]
@@ -218,7 +219,8 @@ def trainer_start(user: User, now: datetime, *, coming: int = 3) -> TrainerStart
     taught = list(db.session.execute(
         select(Cycle).options(*CYCLE_HEADING).join(CycleTrainer, CycleTrainer.cycle_id == Cycle.id)
         .where(CycleTrainer.user_id == user.id, Cycle.status == CycleStatus.PUBLISHED)).scalars())
-    return TrainerStart(today, later, len(essays_awaiting_grading()), at_risk(taught, now))
+    essays = essays_awaiting_grading_count(quizzes_with_visible_results(user))
+    return TrainerStart(today, later, essays, at_risk(taught, now))
 
 
 # --- coordinator ---------------------------------------------------------------------------
