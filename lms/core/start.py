@@ -29,7 +29,7 @@ from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, 
 from lms.planning.queries import sessions_of_cycles, trainer_sessions
 from lms.signup.service import pending_requests_for
 
-#: a cycle with its course title, without the course's areas, goals and the cycle's trainers
+#: a cycle with its course, for the heading "course: cycle"
 CYCLE_HEADING = (joinedload(Cycle.course),)
 
 #: how far ahead "this week's" and "starting soon" look

@@ -92,8 +92,7 @@ def sessions_of_cycles(cycle_ids, since: datetime | None = None) -> list[ClassSe
         select(ClassSession)
         .join(ClassSession.cycle)
         .where(ClassSession.cycle_id.in_(cycle_ids), Cycle.status != CycleStatus.DRAFT)
-        .options(joinedload(ClassSession.room),  # no trainers, areas or goals: nobody lists them here
-                 joinedload(ClassSession.cycle).joinedload(Cycle.course))
+        .options(joinedload(ClassSession.room), joinedload(ClassSession.cycle).joinedload(Cycle.course))
         .order_by(ClassSession.starts_at)
     )
     if since is not None:
