@@ -117,7 +117,8 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
         for position in range(1, 6):
             modules.append({"course_id": course_id, "slug": f"{position:02d}-modul", "position": position,
                             "title": f"Modul {position}", "body": "Text.", "body_html": "<p>Text.</p>",
-                            "minutes": 30, "required": position < 5, "quiz_file": None})
+                            "minutes": 30, "required": position < 5,
+                            "quiz_file": "quiz.gift" if position == 5 else None})
     _insert(db, Course, courses)
     _insert(db, CourseCompetenceArea, course_areas)
     _insert(db, CourseSdg, sdgs)
@@ -195,9 +196,42 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
                               (Certificate, certificates, "certificates")):
         _insert(db, model, rows)
         counts[name] = len(rows)
+    counts.update(_quizzes(db, module_ids, cycles, enrolments, now))
     _move_sequences_past_the_ids(db)
     db.session.commit()
     return counts
+
+
+def _quizzes(db, module_ids: dict[int, list[int]], cycles: list[dict], enrolments: list[dict],  # type: ignore[no-untyped-def]
+             now: datetime) -> dict[str, int]:
+    """A quiz with one essay question closing each course; in each cycle, its first learner's
+    essay waits for grading (the quizzes list and its essays grow with the data)."""
+    from lms.quizzes.models import AttemptAnswer, AttemptStatus, Question, QuestionKind, Quiz, QuizAttempt
+
+    quizzes = [{"id": course_id, "module_id": modules[-1], "source_file": "quiz.gift", "source_hash": "0" * 64}
+               for course_id, modules in module_ids.items()]
+    questions = [{"id": quiz["id"], "quiz_id": quiz["id"], "position": 1, "kind": QuestionKind.ESSAY,
+                  "text_html": "<p>Beskriv er förening.</p>", "spec": {}, "fingerprint": "0" * 64}
+                 for quiz in quizzes]
+    first_learner = {}
+    for enrolment in enrolments:
+        first_learner.setdefault(enrolment["cycle_id"], enrolment["user_id"])
+    attempts, answers, taken = [], [], set()
+    for cycle in cycles:
+        learner = first_learner.get(cycle["id"])
+        if learner is None or (cycle["course_id"], learner) in taken:
+            continue
+        taken.add((cycle["course_id"], learner))
+        attempt_id = len(attempts) + 1
+        attempts.append({"id": attempt_id, "quiz_id": cycle["course_id"], "user_id": learner, "number": 1,
+                         "status": AttemptStatus.NEEDS_GRADING, "started_at": now - timedelta(days=2),
+                         "submitted_at": now - timedelta(days=2, minutes=-attempt_id),
+                         "layout": [{"question": cycle["course_id"]}]})
+        answers.append({"attempt_id": attempt_id, "question_id": cycle["course_id"], "response": "Vi är många.",
+                        "saved_at": now - timedelta(days=2)})
+    for model, rows in ((Quiz, quizzes), (Question, questions), (QuizAttempt, attempts), (AttemptAnswer, answers)):
+        _insert(db, model, rows)
+    return {"quizzes": len(quizzes), "essays_to_grade": len(answers)}
 
 
 def _move_sequences_past_the_ids(db) -> None:  # type: ignore[no-untyped-def]

@@ -51,6 +51,7 @@ def people_and_things(now: datetime) -> dict:
     """A representative person of each kind and the objects their pages show."""
     from lms.attendance.models import Attendance
     from lms.auth.models import Role, User, UserRole
+    from lms.catalog.models import Module
     from lms.certificates.models import Certificate
     from lms.enrollment.models import Enrolment, EnrolmentStatus
     from lms.extensions import db
@@ -83,7 +84,10 @@ def people_and_things(now: datetime) -> dict:
     db.session.commit()
     emails = dict(db.session.execute(select(User.id, User.email).where(
         User.id.in_([learner_id, trainer_id, coordinator_id, contact_id]))).all())
-    return {"session": running.id, "cycle": cycle.id, "course": upcoming.course.slug, "certificate": certificate.code,
+    quiz_module = db.session.execute(select(Module.slug).where(Module.course_id == cycle.course_id)
+                                     .order_by(Module.position.desc())).scalars().first()
+    return {"session": running.id, "cycle": cycle.id, "course": upcoming.course.slug,
+            "quiz_course": cycle.course.slug, "quiz_module": quiz_module, "certificate": certificate.code,
             "feed": feed_token(feed), "emails": {"learner": emails[learner_id], "trainer": emails[trainer_id],
                                                   "coordinator": emails[coordinator_id], "contact": emails[contact_id]},
             "learner_id": learner_id, "organisation": db.session.get(User, contact_id).organisation_id,
@@ -114,6 +118,9 @@ def pages(things: dict) -> list[Page]:  # the roll call has `learners_in_roll_ca
         Page("start page, trainer", "trainer", "/"),
         Page("start page, coordinator", "coordinator", "/"),
         Page("start page, contact", "contact", "/"),
+        Page("quizzes, trainer", "trainer", "/quizzes"),
+        Page("quizzes, coordinator", "coordinator", "/quizzes"),
+        Page("quiz, learner", "learner", f"/courses/{things['quiz_course']}/modules/{things['quiz_module']}/quiz"),
     ]
 
 

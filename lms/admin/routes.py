@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core.search import any_contains_text
 from lms.admin import service
@@ -34,7 +34,8 @@ def index():
 
 @bp.get("/users")
 def users():
-    query = select(User).options(joinedload(User.organisation)).order_by(User.name, User.id)
+    query = (select(User).options(joinedload(User.organisation), selectinload(User.role_grants))
+             .order_by(User.name, User.id))
     search = request.args.get("q", "").strip()
     if search:
         query = query.where(any_contains_text(search, User.email, User.name))

@@ -40,7 +40,7 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
     scope_grants: Mapped[list[ApiTokenScope]] = relationship(
-        back_populates="token", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="token", cascade="all, delete-orphan"
     )
 
     __table_args__ = (

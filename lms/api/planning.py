@@ -26,7 +26,7 @@ from lms.enrollment.queries import cycle_roster, waitlist_positions
 from lms.extensions import db
 from lms.planning import service
 from lms.planning.models import Cycle, CycleStatus, PlanningError, RecurrenceKind
-from lms.planning.queries import load_cycle
+from lms.planning.queries import load_cycle, with_trainers
 from lms.planning.recurrence import Recurrence
 
 CycleQuery = schemas.paged_query(
@@ -64,7 +64,7 @@ def _cycle(cycle_id: int) -> Cycle:
 @operation(summary="All cycles, drafts too", tags=("planning",), scope=TokenScope.ADMIN,
            query=CycleQuery, response=schemas.page_schema(schemas.CycleSchema, "CyclePage"))
 def cycles(query: dict):
-    statement = select(Cycle).options(joinedload(Cycle.course), joinedload(Cycle.room))
+    statement = select(Cycle).options(joinedload(Cycle.course), joinedload(Cycle.room), with_trainers())
     if query["status"] is not None:
         statement = statement.where(Cycle.status == query["status"])
     if query["course_id"] is not None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.api.models import ApiToken, ApiTokenScope, TokenScope
 from lms.audit.service import record_event
@@ -87,6 +88,7 @@ def find_usable_token(secret: str, now: datetime) -> ApiToken | None:
         return None
     token = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+        .options(selectinload(ApiToken.scope_grants), joinedload(ApiToken.user).selectinload(User.role_grants))
     ).scalar_one_or_none()
     if token is None or not token.usable(now):
         return None
@@ -113,7 +115,7 @@ def effective_scopes(token: ApiToken) -> frozenset[TokenScope]:
 def tokens_of(user_id: int) -> list[ApiToken]:
     """The person's tokens, newest first (revoked and expired ones too, for the record)."""
     return list(db.session.execute(
-        select(ApiToken).where(ApiToken.user_id == user_id)
+        select(ApiToken).where(ApiToken.user_id == user_id).options(selectinload(ApiToken.scope_grants))
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).scalars())
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, func, select, type_coerce
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus, ExcusedPolicy
 from lms.attendance.rules import (
@@ -76,7 +76,7 @@ def cycle_matrix(cycle: Cycle, now: datetime, organisation_id: int | None = None
         select(Enrolment).join(Enrolment.user)
         .where(Enrolment.cycle_id == cycle.id, Enrolment.status.in_(statuses),
                Enrolment.enrolled_at.is_not(None))
-        .options(joinedload(Enrolment.user).options(joinedload(User.organisation), lazyload(User.role_grants)))
+        .options(joinedload(Enrolment.user).joinedload(User.organisation))
         .order_by(User.name, User.id)
     )
     if organisation_id is not None:
@@ -317,7 +317,7 @@ def _users(user_ids: list[int]) -> dict[int, User]:
     if not user_ids:
         return {}
     return {user.id: user for user in db.session.execute(
-        select(User).where(User.id.in_(user_ids)).options(joinedload(User.organisation), lazyload(User.role_grants))
+        select(User).where(User.id.in_(user_ids)).options(joinedload(User.organisation))
     ).scalars()}
 
 

@@ -12,7 +12,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from lms.attendance import codes
 from lms.attendance.codes import CheckinSettings, CodeCheck
@@ -55,7 +55,7 @@ def session_roster(session: ClassSession) -> list[User]:
     return list(db.session.execute(
         select(User).join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.cycle_id == session.cycle_id, _enrolled_at(session.starts_at))
-        .options(joinedload(User.organisation), lazyload(User.role_grants))
+        .options(joinedload(User.organisation))
         .order_by(User.name, User.id)
     ).scalars())
 

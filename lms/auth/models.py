@@ -62,7 +62,7 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

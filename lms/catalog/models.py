@@ -34,10 +34,10 @@ class Course(db.Model):
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
     competence_areas: Mapped[list[CourseCompetenceArea]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CourseCompetenceArea.area"
+        cascade="all, delete-orphan", order_by="CourseCompetenceArea.area"
     )
     sdg_links: Mapped[list[CourseSdg]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CourseSdg.sdg"
+        cascade="all, delete-orphan", order_by="CourseSdg.sdg"
     )
     versions: Mapped[list[ContentVersion]] = relationship(
         back_populates="course", cascade="all, delete-orphan",

@@ -13,6 +13,7 @@ from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.catalog.content import ContentError, CourseSource, ModuleSource
 from lms.catalog.markdown import render_markdown
+from lms.catalog.queries import with_topics
 from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
@@ -182,7 +183,8 @@ def catalogue_query(
     text: str = "", area: str | None = None, sdg: int | None = None, language: str | None = None
 ) -> Select:
     """Published courses matching a free-text search and the filters, by title."""
-    query = select(Course).where(Course.published.is_(True)).order_by(Course.title, Course.id)
+    query = (select(Course).where(Course.published.is_(True)).options(*with_topics())
+             .order_by(Course.title, Course.id))
     for word in text.split():
         query = query.where(any_contains_text(word, Course.title, Course.summary, Course.description))
     if area:

@@ -16,12 +16,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from lms.audit.service import record_event
 from lms.auth.models import User
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course, Module, ModuleProgress
+from lms.catalog.queries import with_topics
 from lms.catalog.service import done_module_ids
 from lms.certificates.codes import new_code, normalise
 from lms.certificates.models import Certificate, IssueOrigin
@@ -29,6 +30,7 @@ from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.enrollment.service import complete
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
+from lms.planning.queries import with_trainers
 from lms.core.unit_of_work import DomainError
 
 ELIGIBLE_ENROLMENTS = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
@@ -257,10 +259,12 @@ def _load_for_issue(seats: list[tuple[int, int]]) -> list[object]:
     one by one."""
     cycles = db.session.execute(
         select(Cycle).where(Cycle.id.in_({cycle_id for _, cycle_id in seats}))
-        .options(selectinload(Cycle.course).selectinload(Course.modules), selectinload(Cycle.sessions))
+        .options(selectinload(Cycle.course).selectinload(Course.modules), *with_topics(selectinload(Cycle.course)),
+                 selectinload(Cycle.sessions),
+                 with_trainers())
     ).scalars().all()
     users = db.session.execute(
-        select(User).where(User.id.in_({user_id for user_id, _ in seats})).options(lazyload(User.role_grants))
+        select(User).where(User.id.in_({user_id for user_id, _ in seats}))
     ).scalars().all()
     return [*cycles, *users]
 

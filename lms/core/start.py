@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload
 
 from lms.attendance.codes import CheckinSettings
 from lms.attendance.models import Attendance, AttendanceRule, AttendanceStatus, ExcusedPolicy
@@ -29,8 +29,8 @@ from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, 
 from lms.planning.queries import sessions_of_cycles, trainer_sessions
 from lms.signup.service import pending_requests_for
 
-#: a cycle with its course title, without the course's areas, goals and the cycle's trainers
-CYCLE_HEADING = (joinedload(Cycle.course).lazyload("*"), lazyload(Cycle.trainer_links))
+#: a cycle with its course, for the heading "course: cycle"
+CYCLE_HEADING = (joinedload(Cycle.course),)
 
 #: how far ahead "this week's" and "starting soon" look
 WEEK = timedelta(days=7)
@@ -162,7 +162,7 @@ def _current_enrolments(user_id: int) -> list[Enrolment]:
 def _pending_enrolments(user: User) -> list[Enrolment]:
     """The requests lms.enrollment.queries.pending_requests finds for this person, lean (see above)."""
     query = (select(Enrolment).join(Enrolment.user).where(Enrolment.status == EnrolmentStatus.PENDING)
-             .options(joinedload(Enrolment.user).lazyload("*"), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
+             .options(joinedload(Enrolment.user), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
              .order_by(Enrolment.requested_at, Enrolment.id))
     if not user.has_role(Role.COORDINATOR, Role.ADMIN):
         query = query.where(User.organisation_id == user.organisation_id, User.id != user.id)
@@ -209,7 +209,8 @@ class TrainerStart:
 
 def trainer_start(user: User, now: datetime, *, coming: int = 3) -> TrainerStart:
     """Today's and the next sessions the trainer teaches, essays to grade, learners at risk."""
-    from lms.quizzes.service import essays_awaiting_grading
+    from lms.quizzes.permissions import quizzes_with_visible_results
+    from lms.quizzes.service import essays_awaiting_grading_count
 
     start, end = local_day_bounds(now)
     sessions = [s for s in trainer_sessions(user.id, since=start) if s.status is not SessionStatus.CANCELLED]
@@ -218,7 +219,8 @@ def trainer_start(user: User, now: datetime, *, coming: int = 3) -> TrainerStart
     taught = list(db.session.execute(
         select(Cycle).options(*CYCLE_HEADING).join(CycleTrainer, CycleTrainer.cycle_id == Cycle.id)
         .where(CycleTrainer.user_id == user.id, Cycle.status == CycleStatus.PUBLISHED)).scalars())
-    return TrainerStart(today, later, len(essays_awaiting_grading()), at_risk(taught, now))
+    essays = essays_awaiting_grading_count(quizzes_with_visible_results(user))
+    return TrainerStart(today, later, essays, at_risk(taught, now))
 
 
 # --- coordinator ---------------------------------------------------------------------------

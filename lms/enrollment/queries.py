@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role
@@ -101,5 +101,7 @@ def organisation_members(organisation_id: int | None) -> list[User]:
     if organisation_id is None:
         return []
     return list(db.session.execute(
-        select(User).where(User.organisation_id == organisation_id, User.active).order_by(User.name)
+        select(User).where(User.organisation_id == organisation_id, User.active)
+        .options(selectinload(User.role_grants))  # contact_may_enrol reads each member's roles
+        .order_by(User.name)
     ).scalars())

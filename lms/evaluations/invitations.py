@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import String, and_, cast, exists, func, literal, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.community.notify import MessageKind, absolute_url, send
@@ -70,7 +70,7 @@ def _to_invite(cycle_ids: list[int]) -> list[tuple[int, int]]:
 def _load(rows: list[tuple[int, int]]) -> tuple[dict[int, Cycle], dict[int, User]]:
     """The cycles (with their course) and people of a batch, in a few queries."""
     cycles = db.session.execute(
-        select(Cycle).options(joinedload(Cycle.course), lazyload(Cycle.trainer_links))
+        select(Cycle).options(joinedload(Cycle.course))
         .where(Cycle.id.in_({cycle_id for cycle_id, _ in rows}))
     ).scalars().all()
     users = db.session.execute(

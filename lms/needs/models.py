@@ -35,7 +35,7 @@ class CompetenceNeed(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     sdg_links: Mapped[list[CompetenceNeedSdg]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CompetenceNeedSdg.sdg"
+        cascade="all, delete-orphan", order_by="CompetenceNeedSdg.sdg"
     )
 
     __table_args__ = (

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
 from lms.catalog.content import COMPETENCE_AREAS
@@ -72,7 +72,8 @@ def delete_need(need: CompetenceNeed) -> None:
 
 
 def needs_of(*, organisation_id: int | None = None, user_id: int | None = None) -> list[CompetenceNeed]:
-    query = select(CompetenceNeed).order_by(CompetenceNeed.area, CompetenceNeed.id)
+    query = (select(CompetenceNeed).options(selectinload(CompetenceNeed.sdg_links))
+             .order_by(CompetenceNeed.area, CompetenceNeed.id))
     if organisation_id is not None:
         query = query.where(CompetenceNeed.organisation_id == organisation_id)
     else:
@@ -82,7 +83,7 @@ def needs_of(*, organisation_id: int | None = None, user_id: int | None = None) 
 
 def all_needs() -> list[CompetenceNeed]:
     return list(db.session.execute(
-        select(CompetenceNeed).options(joinedload(CompetenceNeed.organisation))
+        select(CompetenceNeed).options(joinedload(CompetenceNeed.organisation), selectinload(CompetenceNeed.sdg_links))
         .order_by(CompetenceNeed.area, CompetenceNeed.updated_at.desc())
     ).scalars())
 

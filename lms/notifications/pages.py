@@ -1,9 +1,10 @@
 """Notification pages: a person's list and preferences, unsubscribing, the outbox for admins,
-and a cycle's reminder lead times for coordinators.
+and a cycle's reminder lead times for coordinators. They join the package's one blueprint
+("notifications", in routes.py).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,10 +18,9 @@ from lms.notifications import outbox, service
 from lms.notifications.forms import ActionForm, CycleRemindersForm, PreferencesForm
 from lms.notifications.kinds import kind_label, status_label
 from lms.notifications.models import MessageStatus, Notification
+from lms.notifications.routes import bp
 from lms.notifications.scheduler import start_in_process
 from lms.planning.queries import load_cycle
-
-bp = Blueprint("notifications", __name__)
 
 
 @bp.before_app_request

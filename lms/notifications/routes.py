@@ -1,4 +1,5 @@
-"""Calendar files: one cycle's sessions, and each person's secret subscription feed."""
+"""The notifications blueprint, and its calendar files: one cycle's sessions, and each person's
+secret subscription feed (the other pages of the package are in pages.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
@@ -17,13 +18,13 @@ from lms.planning.models import ClassSession, CycleStatus
 from lms.planning.queries import load_cycle, trainer_sessions
 from lms.planning.service import local_zone
 
-bp = Blueprint("calendar", __name__)
+bp = Blueprint("notifications", __name__)
 
 
 def personal_feed_url(user_id: int) -> str | None:
     """The person's subscription address, if they have made one."""
     feed = feeds.active_feed(user_id)
-    return url_for("calendar.feed", token=feeds.feed_token(feed), _external=True) if feed else None
+    return url_for("notifications.feed", token=feeds.feed_token(feed), _external=True) if feed else None
 
 
 def _ics(sessions: list[ClassSession], name: str, filename: str) -> Response:

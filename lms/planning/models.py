@@ -106,7 +106,7 @@ class Cycle(db.Model):
     course: Mapped[Course] = relationship()
     room: Mapped[Room | None] = relationship()
     trainer_links: Mapped[list[CycleTrainer]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="cycle", cascade="all, delete-orphan"
     )
     sessions: Mapped[list[ClassSession]] = relationship(
         back_populates="cycle", cascade="all, delete-orphan", order_by="ClassSession.starts_at"
@@ -157,7 +157,7 @@ class CycleTrainer(db.Model):
     )
 
     cycle: Mapped[Cycle] = relationship(back_populates="trainer_links")
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
 
 
 class SessionStatus(str, enum.Enum):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Load, joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import Load, joinedload, load_only, selectinload
 
 from lms.catalog.models import Course
 
@@ -17,13 +17,17 @@ from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, 
 def cycle_heading(cycle: Load | None = None) -> tuple[Load, ...]:
     """Options that load a cycle with only what its heading shows: the course's title and slug.
 
-    Pages that list many cycles, or show one as a title, need neither its trainers nor the
-    course's areas and goals. `cycle` is the path to the cycle when it is loaded through another
-    entity, e.g. `joinedload(ClassSession.cycle)`; without it, the options fit `select(Cycle)`.
+    `cycle` is the path to the cycle when it is loaded through another entity, e.g.
+    `joinedload(ClassSession.cycle)`; without it, the options fit `select(Cycle)`.
     """
     cycle = Load(Cycle) if cycle is None else cycle
-    return (cycle.joinedload(Cycle.course).options(load_only(Course.title, Course.slug), lazyload("*")),
-            cycle.lazyload(Cycle.trainer_links))
+    return (cycle.joinedload(Cycle.course).load_only(Course.title, Course.slug),)
+
+
+def with_trainers(cycle: Load | None = None) -> Load:
+    """The option that loads a cycle's trainers with their names (the path as in cycle_heading)."""
+    cycle = Load(Cycle) if cycle is None else cycle
+    return cycle.selectinload(Cycle.trainer_links).joinedload(CycleTrainer.user)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def load_cycle(cycle_id: int) -> Cycle | None:
     """One cycle with its course, room, trainers and sessions (with their rooms)."""
     return db.session.execute(
         select(Cycle).where(Cycle.id == cycle_id).options(
-            joinedload(Cycle.course), joinedload(Cycle.room),
+            joinedload(Cycle.course), joinedload(Cycle.room), with_trainers(),
             selectinload(Cycle.sessions).joinedload(ClassSession.room),
         )
     ).unique().scalar_one_or_none()
@@ -88,9 +92,7 @@ def sessions_of_cycles(cycle_ids, since: datetime | None = None) -> list[ClassSe
         select(ClassSession)
         .join(ClassSession.cycle)
         .where(ClassSession.cycle_id.in_(cycle_ids), Cycle.status != CycleStatus.DRAFT)
-        .options(joinedload(ClassSession.room),  # no trainers, areas or goals: nobody lists them here
-                 joinedload(ClassSession.cycle).options(joinedload(Cycle.course).lazyload("*"),
-                                                        lazyload(Cycle.trainer_links)))
+        .options(joinedload(ClassSession.room), joinedload(ClassSession.cycle).joinedload(Cycle.course))
         .order_by(ClassSession.starts_at)
     )
     if since is not None:
@@ -134,7 +136,7 @@ def upcoming_cycles_for_courses(course_ids: list[int], now: datetime | None = No
     """
     now = now or utcnow()
     cycles = list(db.session.execute(
-        select(Cycle).options(joinedload(Cycle.room), lazyload(Cycle.trainer_links))
+        select(Cycle).options(joinedload(Cycle.room))
         .where(Cycle.course_id.in_(course_ids), Cycle.status == CycleStatus.PUBLISHED)
     ).scalars())
     spans = session_spans([c.id for c in cycles])

@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.planning.models import (
     ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus,
 )
+from lms.planning.queries import with_trainers
 from lms.planning.recurrence import Plan, PlannedSession
 
 
@@ -98,7 +99,7 @@ def _overlapping_sessions(intervals, trainer_ids, exclude_cycle_id) -> list[Clas
     query = (
         select(ClassSession)
         .join(ClassSession.cycle)
-        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course))
+        .options(joinedload(ClassSession.cycle).joinedload(Cycle.course), with_trainers(joinedload(ClassSession.cycle)))
         .where(
             ClassSession.status != SessionStatus.CANCELLED,
             Cycle.status.in_([CycleStatus.DRAFT, CycleStatus.PUBLISHED]),

@@ -15,7 +15,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import lazyload
 
 from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
@@ -265,7 +264,7 @@ def finish_ended_cycles(now: datetime) -> int:
     """
     live = and_(ClassSession.cycle_id == Cycle.id, ClassSession.status != SessionStatus.CANCELLED)
     cycles = db.session.execute(
-        select(Cycle).options(lazyload(Cycle.trainer_links))
+        select(Cycle)
         .where(Cycle.status == CycleStatus.PUBLISHED, exists().where(live),
                ~exists().where(live, ClassSession.ends_at > now))
     ).scalars().all()

@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import escape
 
 from lms.catalog.markdown import render_markdown, sanitise_html
-from lms.quizzes.gift import GiftError, Kind, ParsedQuestion, parse_gift
+from lms.quizzes.gift import GiftError, ParsedQuestion, parse_gift
+from lms.quizzes.kinds import QuestionKind
 from lms.quizzes.models import FeedbackPolicy
 
 SETTING_FIELDS = ("pass_mark", "attempts", "time_limit", "shuffle", "draw", "feedback")
@@ -104,29 +105,29 @@ def render_inline(text: str, text_format: str) -> str:
 
 def question_spec(question: ParsedQuestion) -> dict[str, Any]:
     fmt = question.text_format
-    if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         return {"options": [
             {"id": f"o{i}", "html": render_inline(a.text, fmt), "weight": str(a.weight),
              "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
             for i, a in enumerate(question.answers, start=1)
         ]}
-    if question.kind == Kind.TRUE_FALSE:
+    if question.kind == QuestionKind.TRUE_FALSE:
         return {"truth": question.truth,
                 "feedback_wrong_html": render_inline(question.feedback_wrong, fmt) if question.feedback_wrong else "",
                 "feedback_right_html": render_inline(question.feedback_right, fmt) if question.feedback_right else ""}
-    if question.kind == Kind.SHORT:
+    if question.kind == QuestionKind.SHORT:
         return {"accepted": [
             {"text": normalise_text(a.text), "shown": a.text, "weight": str(a.weight),
              "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
             for a in question.answers
         ]}
-    if question.kind == Kind.NUMERIC:
+    if question.kind == QuestionKind.NUMERIC:
         return {"ranges": [
             {"low": str(a.low), "high": str(a.high), "shown": a.text, "weight": str(a.weight),
              "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
             for a in question.answers
         ]}
-    if question.kind == Kind.MATCHING:
+    if question.kind == QuestionKind.MATCHING:
         rights = list(dict.fromkeys(a.match for a in question.answers))
         choices = {text: f"c{i}" for i, text in enumerate(rights, start=1)}
         return {

@@ -9,19 +9,11 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from lms.quizzes.kinds import QuestionKind
+
 SPECIAL = "~=#{}:"
 FORMATS = ("moodle", "markdown", "html", "plain")
 TRUE_WORDS = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-
-
-class Kind:
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-    TRUE_FALSE = "true_false"
-    SHORT = "short"
-    NUMERIC = "numeric"
-    MATCHING = "matching"
-    ESSAY = "essay"
 
 
 @dataclass(frozen=True)
@@ -43,7 +35,7 @@ class Answer:
 @dataclass
 class ParsedQuestion:
     line: int
-    kind: str
+    kind: QuestionKind
     text: str
     title: str = ""
     category: str = ""
@@ -165,7 +157,8 @@ def _parse_question(block: str) -> ParsedQuestion:
     text = re.sub(r"  +_____", " _____", text)
     if not text.strip():
         raise _Failure(offset, "the question has no text")
-    question = ParsedQuestion(line=0, kind="", text=text.strip(), title=title, text_format=text_format)
+    question = ParsedQuestion(line=0, kind=QuestionKind.ESSAY, text=text.strip(), title=title,
+                              text_format=text_format)
     _parse_answers(question, block[opening + 1:closing], opening + 1)
     return question
 
@@ -197,7 +190,7 @@ def _parse_answers(question: ParsedQuestion, body: str, offset: int) -> None:
     content = body.strip()
     lead = offset + len(body) - len(body.lstrip())
     if not content:
-        question.kind = Kind.ESSAY
+        question.kind = QuestionKind.ESSAY
     elif content.startswith("#"):
         _numeric(question, content[1:], lead)
     elif re.split(r"(?<!\\)#", content, maxsplit=1)[0].strip().upper() in TRUE_WORDS:
@@ -208,7 +201,7 @@ def _parse_answers(question: ParsedQuestion, body: str, offset: int) -> None:
 
 def _true_false(question: ParsedQuestion, content: str) -> None:
     parts = re.split(r"(?<!\\)#", content)
-    question.kind = Kind.TRUE_FALSE
+    question.kind = QuestionKind.TRUE_FALSE
     question.truth = TRUE_WORDS[parts[0].strip().upper()]
     question.feedback_wrong = unescape(parts[1]) if len(parts) > 1 else ""
     question.feedback_right = unescape(parts[2]) if len(parts) > 2 else ""
@@ -275,7 +268,7 @@ def _choices(question: ParsedQuestion, content: str, offset: int) -> None:
     if markers == {"="} and all(_find(a.text, "->") >= 0 for _, a, _ in answers):
         _matching(question, answers)
     elif markers == {"="}:
-        question.kind = Kind.SHORT
+        question.kind = QuestionKind.SHORT
         question.answers = [_clean(a) for _, a, _ in answers]
     else:
         _single_or_multiple(question, answers, offset)
@@ -287,7 +280,7 @@ def _clean(answer: Answer) -> Answer:
 
 
 def _matching(question: ParsedQuestion, answers) -> None:  # type: ignore[no-untyped-def]
-    question.kind = Kind.MATCHING
+    question.kind = QuestionKind.MATCHING
     for _, answer, position in answers:
         left, _, right = _partition_unescaped(answer.text, "->")
         if not unescape(right):
@@ -305,9 +298,9 @@ def _single_or_multiple(question: ParsedQuestion, answers, offset: int) -> None:
         raise _Failure(offset, "no answer is right: mark one with = or give weights like ~%50%")
     full = [w for w in positive if w == 100]
     if len(full) == 1:
-        question.kind = Kind.SINGLE
+        question.kind = QuestionKind.SINGLE
         return
-    question.kind = Kind.MULTIPLE
+    question.kind = QuestionKind.MULTIPLE
     if abs(sum(positive) - 100) > Decimal("0.1"):
         total = format(sum(positive).normalize(), "f")
         raise _Failure(offset, f"the positive weights add up to {total}%, not 100%")
@@ -319,7 +312,7 @@ NUMBER = r"-?\d+(?:[.,]\d+)?"
 
 
 def _numeric(question: ParsedQuestion, content: str, offset: int) -> None:
-    question.kind = Kind.NUMERIC
+    question.kind = QuestionKind.NUMERIC
     content = content.strip()
     if content.startswith("="):
         parts = _split_answers(content, offset)

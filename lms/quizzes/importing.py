@@ -36,7 +36,7 @@ def _sync_questions(quiz: Quiz, source: QuizSource) -> None:
         question = current.pop(fingerprint(parsed), None)
         if question is None:
             quiz.questions.append(Question(
-                position=position, kind=QuestionKind(parsed.kind), title=parsed.title[:200],
+                position=position, kind=parsed.kind, title=parsed.title[:200],
                 category=parsed.category[:200], text_html=render_text(parsed.text, parsed.text_format),
                 general_feedback_html=render_text(parsed.general_feedback, parsed.text_format)
                 if parsed.general_feedback else "",

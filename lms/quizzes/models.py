@@ -17,22 +17,13 @@ from lms.auth.models import User
 from lms.catalog.models import Module
 from lms.db_types import UTCDateTime, enum_column, utcnow
 from lms.extensions import db
+from lms.quizzes.kinds import QuestionKind
 
 
 class FeedbackPolicy(str, enum.Enum):
     AFTER_SUBMIT = "after_submit"
     AFTER_LAST_ATTEMPT = "after_last_attempt"
     NEVER = "never"
-
-
-class QuestionKind(str, enum.Enum):
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-    TRUE_FALSE = "true_false"
-    SHORT = "short"
-    NUMERIC = "numeric"
-    MATCHING = "matching"
-    ESSAY = "essay"
 
 
 class AttemptStatus(str, enum.Enum):

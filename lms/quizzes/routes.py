@@ -11,17 +11,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.catalog import service as catalog
+from lms.catalog.models import Module
 from lms.catalog.routes import load_course
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.quizzes import service, statistics
 from lms.quizzes.forms import ActionForm, EssayGradeForm
 from lms.quizzes.models import AttemptAnswer, AttemptStatus, Quiz, QuizAttempt
-from lms.quizzes.permissions import can_see_results, results_scope
+from lms.quizzes.permissions import can_see_results, quizzes_with_visible_results, results_scope
 from lms.core.input import query_int
 
 bp = Blueprint("quizzes", __name__)
@@ -197,9 +199,12 @@ def results_csv(quiz_id: int):
 @bp.get("/quizzes")
 @role_required(Role.TRAINER, Role.COORDINATOR)
 def index():
-    quizzes = [q for q in db.session.execute(select(Quiz)).scalars() if can_see_results(current_user, q)]
+    visible = quizzes_with_visible_results(current_user)
+    quizzes = list(db.session.execute(
+        select(Quiz).where(Quiz.id.in_(visible)).options(joinedload(Quiz.module).joinedload(Module.course))
+    ).scalars())
     quizzes.sort(key=lambda q: (q.module.course.title, q.module.position))
-    essays = [a for a in service.essays_awaiting_grading() if can_see_results(current_user, a.question.quiz)]
+    essays = service.essays_awaiting_grading(visible)
     return render_template("quizzes/index.html", quizzes=quizzes, essays=essays)
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -304,16 +304,28 @@ def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
     return max(graded, key=lambda a: a.score, default=None)
 
 
-def essays_awaiting_grading() -> list[AttemptAnswer]:
-    return list(db.session.execute(
-        select(AttemptAnswer)
+def _essays_waiting(columns, quiz_ids: Select | None) -> Select:  # type: ignore[no-untyped-def]
+    query = (
+        select(columns).select_from(AttemptAnswer)
         .join(AttemptAnswer.question).join(AttemptAnswer.attempt)
-        .options(selectinload(AttemptAnswer.attempt).selectinload(QuizAttempt.user),
-                 selectinload(AttemptAnswer.question).selectinload(Question.quiz).selectinload(Quiz.module))
         .where(Question.kind == QuestionKind.ESSAY, AttemptAnswer.fraction.is_(None),
                QuizAttempt.status == AttemptStatus.NEEDS_GRADING)
+    )
+    return query if quiz_ids is None else query.where(Question.quiz_id.in_(quiz_ids))
+
+
+def essays_awaiting_grading(quiz_ids: Select | None = None) -> list[AttemptAnswer]:
+    """Essays still to grade (in the quizzes `quiz_ids` selects, or in all), the earliest handed in first."""
+    return list(db.session.execute(
+        _essays_waiting(AttemptAnswer, quiz_ids)
+        .options(selectinload(AttemptAnswer.attempt).selectinload(QuizAttempt.user),
+                 selectinload(AttemptAnswer.question).selectinload(Question.quiz).selectinload(Quiz.module))
         .order_by(QuizAttempt.submitted_at)
     ).scalars())
+
+
+def essays_awaiting_grading_count(quiz_ids: Select) -> int:
+    return db.session.execute(_essays_waiting(func.count(AttemptAnswer.id), quiz_ids)).scalar_one()
 
 
 def attempt_count(quiz_id: int) -> int:

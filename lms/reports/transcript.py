@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.catalog.labels import sdg_name
+from lms.catalog.queries import with_topics
 from lms.certificates.codes import display
 from lms.certificates.models import Certificate
 from lms.enrollment.models import Enrolment, EnrolmentStatus
@@ -66,7 +67,7 @@ def transcript(user: User, now: datetime) -> Transcript:
     ).scalars()}
     cycle_ids = sorted(set(enrolments) | set(certificates))
     cycles = db.session.execute(
-        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(joinedload(Cycle.course))
+        select(Cycle).where(Cycle.id.in_(cycle_ids)).options(*with_topics(joinedload(Cycle.course)))
     ).scalars().all() if cycle_ids else []
     spans = session_spans(cycle_ids)
     tallies = enrolment_tallies([e.id for e in enrolments.values()], now, None, None)

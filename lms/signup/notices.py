@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
 from lms.extensions import db
@@ -69,6 +69,7 @@ def _deciders(organisation_ids: list[int]) -> list[User]:
         select(User).where(User.active.is_(True), User.anonymised_at.is_(None),
                            sa.or_(User.id.in_(everything),
                                   sa.and_(User.organisation_id.in_(organisation_ids), User.id.in_(contacts))))
+        .options(selectinload(User.role_grants))  # can_decide reads each one's roles
         .order_by(User.id)
     ).scalars())
 

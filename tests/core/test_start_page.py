@@ -242,3 +242,21 @@ def test_a_contact_is_not_offered_a_cycle_whose_sessions_have_all_begun(app, at)
     at(datetime(2030, 1, 7, 17, 30, tzinfo=timezone.utc))  # 18:30 in Malmö: the only session has begun
     page = page_of(app, contact)
     assert "Senare i vår" in page and "Redan igång" not in page
+
+
+def test_a_trainer_is_told_only_of_the_essays_they_may_grade(app, at):
+    """The count matches the list behind "Grade essays": the essays of the courses the trainer teaches."""
+    from lms.quizzes import service as quizzes
+    from tests.quizzes.factories import make_quiz
+
+    _cycle, learner, trainer = learner_in_a_running_cycle()
+    taught, other = make_quiz("Beskriv ert årsmöte.{}"), make_quiz("Beskriv er budget.{}")
+    make_cycle(taught.module.course, trainers=[trainer], now=PLANNED)
+    for quiz in (taught, other):
+        attempt = quizzes.start_attempt(quiz, learner.id, utcnow())
+        [essay] = quizzes.attempt_questions(attempt)
+        quizzes.save_answers(attempt, {essay.id: "Så här."}, utcnow())
+        quizzes.submit_attempt(attempt, utcnow())
+    db.session.commit()
+    at(datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc))
+    assert "1 essäsvar väntar på bedömning." in page_of(app, trainer)

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from lms.quizzes.gift import Kind, parse_gift
+from lms.quizzes.gift import parse_gift
+from lms.quizzes.kinds import QuestionKind
 
 
 def one(text: str):
@@ -15,7 +16,7 @@ def one(text: str):
 
 def test_single_choice_with_title_and_feedback():
     q = one("::Färg::Vilken färg har en klarblå himmel?{=blå#Rätt! ~grön#Nej. ~röd}")
-    assert q.kind == Kind.SINGLE and q.title == "Färg"
+    assert q.kind == QuestionKind.SINGLE and q.title == "Färg"
     assert q.text == "Vilken färg har en klarblå himmel?"
     assert [(a.text, a.weight, a.feedback) for a in q.answers] == [
         ("blå", 100, "Rätt!"), ("grön", 0, "Nej."), ("röd", 0, "")]
@@ -23,24 +24,24 @@ def test_single_choice_with_title_and_feedback():
 
 def test_multiple_choice_with_weights_and_penalties():
     q = one("Vilka är primärfärger?{\n~%50%röd\n~%50%blå\n~%-100%grön#Nej\n}")
-    assert q.kind == Kind.MULTIPLE
+    assert q.kind == QuestionKind.MULTIPLE
     assert [a.weight for a in q.answers] == [50, 50, -100]
     assert q.answers[2].feedback == "Nej"
 
 
 def test_weights_with_decimals_add_up_to_100():
     q = one("Välj tre.{~%33.33333%a ~%33.33333%b ~%33.33333%c ~%-100%d}")
-    assert q.kind == Kind.MULTIPLE
+    assert q.kind == QuestionKind.MULTIPLE
 
 
 def test_a_single_full_weight_is_single_choice():
-    assert one("Q{~%100%ja ~%0%nej ~nej igen}").kind == Kind.SINGLE
+    assert one("Q{~%100%ja ~%0%nej ~nej igen}").kind == QuestionKind.SINGLE
 
 
 @pytest.mark.parametrize("block, truth", [("{T}", True), ("{TRUE}", True), ("{F}", False), ("{false}", False)])
 def test_true_false(block, truth):
     q = one(f"Malmö ligger i Skåne.{block}")
-    assert q.kind == Kind.TRUE_FALSE and q.truth is truth
+    assert q.kind == QuestionKind.TRUE_FALSE and q.truth is truth
 
 
 def test_true_false_feedback_wrong_then_right():
@@ -50,7 +51,7 @@ def test_true_false_feedback_wrong_then_right():
 
 def test_short_answer_with_several_accepted_answers():
     q = one("Vem leder årsmötet?{=mötesordförande =ordförande för mötet =%50%ordförande}")
-    assert q.kind == Kind.SHORT
+    assert q.kind == QuestionKind.SHORT
     assert [(a.text, a.weight) for a in q.answers] == [
         ("mötesordförande", 100), ("ordförande för mötet", 100), ("ordförande", 50)]
 
@@ -64,7 +65,7 @@ def test_short_answer_with_several_accepted_answers():
 ])
 def test_numeric_with_tolerance_and_ranges(block, low, high):
     q = one(f"Ett tal?{block}")
-    assert q.kind == Kind.NUMERIC
+    assert q.kind == QuestionKind.NUMERIC
     assert (q.answers[0].low, q.answers[0].high) == (Decimal(low), Decimal(high))
 
 
@@ -76,13 +77,13 @@ def test_numeric_with_several_answers_and_partial_credit():
 
 def test_matching_pairs():
     q = one("Para ihop.{\n=Ordförande -> leder styrelsen\n=Kassör -> sköter ekonomin\n=Sekreterare -> skriver protokoll\n}")
-    assert q.kind == Kind.MATCHING
+    assert q.kind == QuestionKind.MATCHING
     assert [(a.text, a.match) for a in q.answers][1] == ("Kassör", "sköter ekonomin")
 
 
 def test_essay():
     q = one("Beskriv er förenings största utmaning.{}")
-    assert q.kind == Kind.ESSAY
+    assert q.kind == QuestionKind.ESSAY
 
 
 def test_escaped_special_characters():

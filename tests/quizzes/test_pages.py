@@ -218,6 +218,25 @@ def test_a_trainer_sees_only_the_learners_of_the_cycles_they_teach(app, trainer_
     assert quiz.module.title in trainer_client.get("/quizzes", headers=EN).text
 
 
+def test_the_quizzes_list_shows_a_trainer_the_quizzes_and_essays_of_the_courses_they_teach(
+        coordinator_client, trainer_client, learner_client):
+    from tests.factories import make_cycle
+
+    taught, other = make_quiz("Beskriv ert årsmöte.{}"), make_quiz("Beskriv er budget.{}")
+    make_cycle(taught.module.course, trainers=[trainer_client.user])
+    db.session.commit()
+    for quiz in (taught, other):
+        attempt = start(learner_client, quiz)
+        [essay] = service.attempt_questions(attempt)
+        learner_client.post(f"/quiz/attempts/{attempt.id}", data={f"q{essay.id}": "Så här.", "submit": "1"})
+    mine = trainer_client.get("/quizzes", headers=EN).text
+    assert f"/quizzes/{taught.id}/results" in mine and f"/quizzes/{other.id}/results" not in mine
+    assert mine.count("/quizzes/answers/") == 1, "only the essay of the course the trainer teaches"
+    everything = coordinator_client.get("/quizzes", headers=EN).text
+    assert f"/quizzes/{taught.id}/results" in everything and f"/quizzes/{other.id}/results" in everything
+    assert everything.count("/quizzes/answers/") == 2
+
+
 @pytest.mark.parametrize("path_of", [
     lambda quiz, attempt: quiz_url(quiz),
     lambda quiz, attempt: f"/quiz/attempts/{attempt.id}",

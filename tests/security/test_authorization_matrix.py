@@ -75,8 +75,8 @@ EXPECTED = {
     "enrollment.members_page": only("contact", "other_contact", "coordinator", "admin"),
     "enrollment.member_page": only("contact", "coordinator", "admin"),
     "enrollment.bulk": only("contact", "other_contact", "coordinator", "admin"),
-    "calendar.cycle_calendar": public(),
-    "calendar.feed": Skip("needs a personal secret token: tests/notifications/test_calendar.py"),
+    "notifications.cycle_calendar": public(),
+    "notifications.feed": Skip("needs a personal secret token: tests/notifications/test_calendar.py"),
     # attendance
     "attendance.index": only("trainer", "other_trainer", "contact", "other_contact", "coordinator", "admin"),
     "attendance.at_risk": STAFF, "attendance.session_page": CYCLE_STAFF_AND_CONTACTS,
