@@ -11,7 +11,6 @@ PACKAGE = Path(lms.__file__).parent
 PENDING = {
     "admin/routes.py", "api/account.py", "api/attendance.py", "api/auth.py", "api/enrolments.py",
     "api/planning.py", "auth/routes.py",
-    "core/routes.py",
     "evaluations/routes.py", "needs/routes.py",
     "planning/routes.py", "privacy/routes.py",
     "signup/routes.py",
