@@ -12,9 +12,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from lms.attendance import codes, queries, service
+from lms.attendance.blueprint import bp, checkin_settings, load_session, recordable_session, recorders
 from lms.attendance.forms import ActionForm, CheckinCodeForm, PersonalCodeForm
 from lms.attendance.models import ATTENDED, STATUS_LABELS, AttendanceMethod
-from lms.attendance.blueprint import bp, checkin_settings, load_session, recordable_session, recorders
 from lms.attendance.service import AttendanceError
 from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
