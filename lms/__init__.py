@@ -84,7 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin.routes import bp as admin_bp
     from lms.api.account import bp as api_tokens_bp
     from lms.api.routes import bp as api_bp
-    from lms.attendance.routes import bp as attendance_bp
+    from lms.attendance import checkin_routes, routes  # noqa: F401  (add their views to attendance_bp)
+    from lms.attendance.blueprint import bp as attendance_bp
     from lms.auth.routes import bp as auth_bp
     from lms.catalog.routes import bp as catalog_bp
     from lms.certificates.routes import bp as certificates_bp

@@ -54,7 +54,7 @@ READS_THE_REQUEST = {
 #: (lms.cli imports lms) and the HTTP API, which are outside the domain contract
 OUTSIDE_THE_DOMAIN = ("lms", "lms.cli", "lms.api", "lms.api.*")
 
-VIEW_MODULE_PATTERNS = ("lms.*.routes", "lms.*.*_routes", "lms.notifications.pages", "lms.api.account")
+VIEW_MODULE_PATTERNS = ("lms.*.routes", "lms.*.*_routes", "lms.*.blueprint", "lms.notifications.pages", "lms.api.account")
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 
 

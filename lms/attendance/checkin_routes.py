@@ -1,6 +1,7 @@
 """Self check-in at the center: the trainer's screen, the learner's code, personal QR codes."""
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 import segno
@@ -11,17 +12,21 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from lms.attendance import codes, queries, service
+from lms.attendance.blueprint import bp, checkin_settings, load_session, recordable_session, recorders
 from lms.attendance.forms import ActionForm, CheckinCodeForm, PersonalCodeForm
 from lms.attendance.models import ATTENDED, STATUS_LABELS, AttendanceMethod
-from lms.attendance.routes import (
-    _now, bp, checkin_settings, load_session, recordable_session, recorders,
-)
 from lms.attendance.service import AttendanceError
 from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
-from lms.extensions import db, limiter
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
+from lms.db_types import utcnow
+from lms.extensions import limiter
 
 learners = role_required(Role.LEARNER)
+
+
+def _now() -> datetime:
+    return utcnow()
 
 
 def _limit() -> str:
@@ -118,30 +123,23 @@ def personal_checkin(session_id: int):
     form = PersonalCodeForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    back = "attendance.session_page" if request.form.get("back") == "session" else "attendance.screen"
+    back_url = url_for(back, session_id=session.id)
+    with refusal_flashed(back_url):
         learner, saved = service.check_in_by_personal_code(
             session, form.code.data, actor_id=current_user.id, secret_key=_secret(), now=_now(),
             settings=checkin_settings())
-    except AttendanceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is checked in (%(status)s).", name=learner.name,
-                status=STATUS_LABELS[saved.attendance.status]), "success")
-    back = "attendance.session_page" if request.form.get("back") == "session" else "attendance.screen"
-    return redirect(url_for(back, session_id=session.id))
+    flash(_("%(name)s is checked in (%(status)s).", name=learner.name,
+            status=STATUS_LABELS[saved.attendance.status]), "success")
+    return redirect(back_url)
 
 
 @bp.get("/attendance/personal/<code>")
 @recorders
 def personal_scan(code: str):
     """Where a learner's personal QR code leads the trainer's phone: pick the session."""
-    try:
+    with refusal_flashed(url_for("attendance.index")):
         learner = service.learner_for_personal_code(code, _secret())
-    except AttendanceError as error:
-        flash(str(error), "error")
-        return redirect(url_for("attendance.index"))
     sessions = queries.open_sessions_taught(current_user, has_any_role(current_user, Role.COORDINATOR),
                                             _now(), checkin_settings())
     return render_template("attendance/personal_scan.html", learner=learner, code=code,
@@ -159,15 +157,14 @@ def checkin():
     if form.validate_on_submit():
         now, settings = _now(), checkin_settings()
         try:
-            session = service.find_session_by_code(form.code.data, secret_key=_secret(), now=now,
-                                                   settings=settings)
-            saved = service.check_in(session, current_user.id, method=AttendanceMethod.CODE,
-                                     actor_id=current_user.id, now=now, settings=settings)
+            with refusal_undone():
+                session = service.find_session_by_code(form.code.data, secret_key=_secret(), now=now,
+                                                       settings=settings)
+                saved = service.check_in(session, current_user.id, method=AttendanceMethod.CODE,
+                                         actor_id=current_user.id, now=now, settings=settings)
         except AttendanceError as error:
-            db.session.rollback()
             form.code.errors.append(str(error))
         else:
-            db.session.commit()
             return _checked_in(session, saved)
     return render_template("attendance/checkin.html", form=form), 200 if not form.errors else 422
 
@@ -188,11 +185,8 @@ def _checked_in(session, saved):  # type: ignore[no-untyped-def]
 def scan(session_id: int, code: str):
     """A scanned QR code: checked now, then carried through the log-in as a short-lived ticket."""
     session = load_session(session_id)
-    try:
+    with refusal_flashed(url_for("attendance.checkin")):
         service.verify_code(session, code, secret_key=_secret(), now=_now(), settings=checkin_settings())
-    except AttendanceError as error:
-        flash(str(error), "error")
-        return redirect(url_for("attendance.checkin"))
     ticket = codes.make_ticket(_secret(), session.id, _now())
     return redirect(url_for("attendance.confirm", ticket=ticket))
 
@@ -212,14 +206,9 @@ def confirm(ticket: str):
         return redirect(url_for("attendance.checkin"))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed(url_for("attendance.checkin")):
             saved = service.check_in(session, current_user.id, method=AttendanceMethod.QR,
                                      actor_id=current_user.id, now=_now(), settings=settings)
-        except AttendanceError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("attendance.checkin"))
-        db.session.commit()
         return _checked_in(session, saved)
     return render_template("attendance/confirm.html", session=session, form=form)
 

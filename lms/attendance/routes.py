@@ -1,24 +1,20 @@
 """Attendance pages for trainers and coordinators: roll call, reports, exports, the rule per cycle.
 
 The check-in pages (screen, learners' check-in, personal codes) are in checkin_routes.py, on the
-same blueprint.
+same blueprint (blueprint.py).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-    url_for,
-)
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from lms.attendance import export, queries, service
-from lms.attendance.codes import CheckinSettings
+from lms.attendance.blueprint import bp, checkin_settings, load_session, readers, recordable_session, recorders
 from lms.attendance.forms import ActionForm, PolicyForm, RollCallRowForm
 from lms.attendance.models import (
     METHOD_LABELS, POLICY_LABELS, STATUS_LABELS, AttendanceMethod, AttendanceStatus, ExcusedPolicy,
@@ -29,39 +25,15 @@ from lms.attendance.permissions import (
 from lms.attendance.service import AttendanceError
 from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role, require, role_required
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus
 from lms.planning.queries import cycle_heading
 
-bp = Blueprint("attendance", __name__)
-recorders = role_required(Role.TRAINER, Role.COORDINATOR)
-readers = role_required(Role.TRAINER, Role.COORDINATOR, Role.ORGANISATION_CONTACT)
-
 
 def _now() -> datetime:
     return utcnow()
-
-
-def checkin_settings() -> CheckinSettings:
-    return CheckinSettings.from_config(current_app.config)
-
-
-def load_session(session_id: int) -> ClassSession:
-    session = db.session.execute(
-        db.select(ClassSession).where(ClassSession.id == session_id)
-        .options(*cycle_heading(joinedload(ClassSession.cycle)), joinedload(ClassSession.room))
-    ).scalar_one_or_none()
-    if session is None:
-        abort(404)
-    return session
-
-
-def recordable_session(session_id: int) -> ClassSession:
-    """The session, if the current user may record its attendance (403 for another's cycle)."""
-    session = load_session(session_id)
-    require(can_record(current_user, session.cycle))
-    return session
 
 
 def wants_json() -> bool:
@@ -114,13 +86,12 @@ def record(session_id: int, user_id: int):
         return _row_failed(session, _("Choose a status."), 400)
     method = AttendanceMethod.PAPER if form.source.data == "paper" else AttendanceMethod.ROLL_CALL
     try:
-        saved = service.record_attendance(
-            session, user_id, AttendanceStatus(form.status.data), method=method,
-            actor_id=current_user.id, now=_now(), note=form.note.data or "", settings=checkin_settings())
+        with refusal_undone():
+            saved = service.record_attendance(
+                session, user_id, AttendanceStatus(form.status.data), method=method,
+                actor_id=current_user.id, now=_now(), note=form.note.data or "", settings=checkin_settings())
     except AttendanceError as error:
-        db.session.rollback()
         return _row_failed(session, str(error), 409)
-    db.session.commit()
     if wants_json():
         return jsonify(status=saved.attendance.status.value, changed=saved.changed,
                        label=str(STATUS_LABELS[saved.attendance.status]),
@@ -138,10 +109,15 @@ def _row_failed(session: ClassSession, message: str, code: int):
 
 
 def _back_to(session: ClassSession, user_id: int | None = None):
+    return redirect(_roll_call_url(session, user_id))
+
+
+def _roll_call_url(session: ClassSession, user_id: int | None = None) -> str:
+    """The roll call the form was sent from (its paper mode kept), at the learner's row."""
     source = request.form.get("source")
     anchor = f"learner-{user_id}" if user_id else None
-    return redirect(url_for("attendance.session_page", session_id=session.id,
-                            source="paper" if source == "paper" else None, _anchor=anchor))
+    return url_for("attendance.session_page", session_id=session.id,
+                   source="paper" if source == "paper" else None, _anchor=anchor)
 
 
 @bp.post("/attendance/sessions/<int:session_id>/all-present")
@@ -151,15 +127,10 @@ def all_present(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     method = AttendanceMethod.PAPER if request.form.get("source") == "paper" else AttendanceMethod.ROLL_CALL
-    try:
+    with refusal_flashed(_roll_call_url(session)):
         count = service.mark_all_present(session, actor_id=current_user.id, now=_now(), method=method)
-    except AttendanceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(ngettext("%(num)d learner marked present.", "%(num)d learners marked present.", count) if count else
-              _("Everyone already has a status."), "success")
+    flash(ngettext("%(num)d learner marked present.", "%(num)d learners marked present.", count) if count else
+          _("Everyone already has a status."), "success")
     return _back_to(session)
 
 
@@ -216,7 +187,6 @@ def set_policy(cycle_id: int):
         abort(400)
     service.set_excused_policy(cycle, ExcusedPolicy(form.excused_policy.data),
                                actor_id=current_user.id, now=_now())
-    db.session.commit()
     flash(_("The attendance rule of %(title)s is saved.", title=cycle.title), "success")
     return redirect(url_for("attendance.cycle_page", cycle_id=cycle.id))
 
@@ -271,5 +241,3 @@ def _method_text(value: str | None) -> str:
         return "—"
     return str(METHOD_LABELS[AttendanceMethod(value)])
 
-
-from lms.attendance import checkin_routes  # noqa: E402,F401  (registers the check-in views on bp)

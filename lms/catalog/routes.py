@@ -14,7 +14,6 @@ from lms.catalog.content import COMPETENCE_AREAS, attachment_type
 from lms.catalog.forms import ProgressForm, PublicationForm
 from lms.catalog.models import Course
 from lms.core.page_cache import cached_page
-from lms.extensions import db
 from lms.core.input import query_int
 
 bp = Blueprint("catalog", __name__)
@@ -86,7 +85,6 @@ def mark_done(slug: str, module_slug: str):
     else:
         service.mark_module_done(current_user.id, module)
         message = _("“%(title)s” is marked as done.", title=module.title)
-    db.session.commit()
     flash(message, "success")
     following = service.neighbours(course, module)[1]
     if following is not None and not request.form.get("undo"):
@@ -139,7 +137,6 @@ def publication(slug: str):
         abort(400)
     published = form.published.data == "1"
     service.set_published(course, published, actor_id=current_user.id)
-    db.session.commit()
     flash(_("“%(title)s” is now shown in the catalogue.", title=course.title) if published
           else _("“%(title)s” is hidden from the catalogue; those who started it keep it.", title=course.title),
           "success")

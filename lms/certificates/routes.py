@@ -16,6 +16,7 @@ from lms.certificates import documents, service
 from lms.certificates.codes import display, normalise
 from lms.certificates.forms import ActionForm, ManualIssueForm, ReasonForm, VerifyForm
 from lms.certificates.models import Certificate
+from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.planning.models import Cycle
@@ -115,7 +116,6 @@ def issue_all(cycle_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     issued = service.issue_all_eligible(cycle, utcnow(), current_user.id)
-    db.session.commit()
     flash(_("%(count)d certificates issued.", count=len(issued)), "success")
     return redirect(url_for("certificates.cycle_certificates", cycle_id=cycle.id))
 
@@ -132,7 +132,6 @@ def issue_by_hand(cycle_id: int):
     else:
         service.issue_certificate(form.user_id.data, cycle.id, utcnow(), actor_id=current_user.id,
                                   reason=form.reason.data.strip())
-        db.session.commit()
         flash(_("The certificate is issued."), "success")
     return redirect(url_for("certificates.cycle_certificates", cycle_id=cycle.id))
 
@@ -142,17 +141,14 @@ def issue_by_hand(cycle_id: int):
 def revoke(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     form = ReasonForm()
+    back = url_for("certificates.cycle_certificates", cycle_id=certificate.cycle_id)
     if not form.validate_on_submit():
         flash(_("Say why the certificate is revoked."), "error")
     else:
-        try:
+        with refusal_flashed(back):
             service.revoke_certificate(certificate, form.reason.data, current_user.id, utcnow())
-        except service.CertificateError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The certificate is revoked."), "success")
-    return redirect(url_for("certificates.cycle_certificates", cycle_id=certificate.cycle_id))
+        flash(_("The certificate is revoked."), "success")
+    return redirect(back)
 
 
 @bp.get("/cycles/<int:cycle_id>/certificates.zip")

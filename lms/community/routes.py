@@ -13,6 +13,7 @@ from lms.community.forms import (
     ResolveForm, ThreadForm,
 )
 from lms.community.models import BoardPost, BoardReport, BoardThread, ReplyChoice, ReportOutcome
+from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
 from lms.planning.models import Cycle
@@ -84,22 +85,17 @@ def cycle_board(cycle_id: int):
 def start_thread(cycle_id: int):
     cycle = _board(cycle_id)
     form = ThreadForm()
+    back = url_for("community.cycle_board", cycle_id=cycle.id)
     if form.validate_on_submit():
-        try:
+        with refusal_flashed(back):
             thread = board.start_thread(cycle, author_id=current_user.id, title=form.title.data,
                                         body=form.body.data, now=utcnow())
-        except board.BoardError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Your thread is started."), "success")
-            return redirect(url_for("community.thread", thread_id=thread.id))
-    elif "csrf_token" not in form.errors:
-        flash(_("Give the thread a title and a message."), "error")
-    else:
+        flash(_("Your thread is started."), "success")
+        return redirect(url_for("community.thread", thread_id=thread.id))
+    if "csrf_token" in form.errors:
         abort(400)
-    return redirect(url_for("community.cycle_board", cycle_id=cycle.id))
+    flash(_("Give the thread a title and a message."), "error")
+    return redirect(back)
 
 
 @bp.get("/community/threads/<int:thread_id>")
@@ -122,13 +118,8 @@ def reply(thread_id: int):
             abort(400)
         flash(_("Write something first."), "error")
         return redirect(url_for("community.thread", thread_id=thread.id))
-    try:
+    with refusal_flashed(url_for("community.thread", thread_id=thread.id)):
         post = board.reply(thread, author_id=current_user.id, body=form.body.data, now=utcnow())
-    except board.BoardError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("community.thread", thread_id=thread.id))
-    db.session.commit()
     return redirect(url_for("community.thread", thread_id=thread.id, _anchor=f"post-{post.id}"))
 
 
@@ -139,7 +130,6 @@ def pin(thread_id: int, change: str):
     require(moderator)
     _checked()
     board.set_pinned(thread, change == "pin", actor_id=current_user.id)
-    db.session.commit()
     flash(_("The thread is pinned to the top of the board.") if change == "pin"
           else _("The thread is no longer pinned."), "success")
     return redirect(url_for("community.thread", thread_id=thread.id))
@@ -152,7 +142,6 @@ def hide(post_id: int, change: str):
     require(moderator)
     _checked()
     board.set_post_hidden(post, change == "hide", actor_id=current_user.id, now=utcnow())
-    db.session.commit()
     flash(_("The post is hidden: only trainers and coordinators see it.") if change == "hide"
           else _("The post is shown again."), "success")
     return redirect(url_for("community.thread", thread_id=post.thread_id))
@@ -165,15 +154,11 @@ def report(post_id: int):
     post, _moderator = _post(post_id)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
+        back = url_for("community.thread", thread_id=post.thread_id)
+        with refusal_flashed(back):
             board.report_post(post, reporter_id=current_user.id, reason=form.reason.data, now=utcnow())
-        except board.BoardError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you. The coordinators will look at the post."), "success")
-        return redirect(url_for("community.thread", thread_id=post.thread_id))
+        flash(_("Thank you. The coordinators will look at the post."), "success")
+        return redirect(back)
     return render_template("community/report.html", post=post, thread=post.thread, form=form)
 
 
@@ -190,13 +175,9 @@ def resolve(report_id: int):
     form = ResolveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusal_flashed(url_for("community.reports")):
         board.resolve_report(item, ReportOutcome(form.outcome.data), actor_id=current_user.id, now=utcnow())
-    except board.BoardError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The report is handled."), "success")
+    flash(_("The report is handled."), "success")
     return redirect(url_for("community.reports"))
 
 
@@ -206,7 +187,6 @@ def settings():
     form = ReplyChoiceForm()
     if form.validate_on_submit():
         board.save_reply_choice(current_user.id, ReplyChoice(form.replies.data), now=utcnow())
-        db.session.commit()
         flash(_("Your choice is saved."), "success")
         return redirect(url_for("community.settings"))
     if not form.is_submitted():
@@ -232,12 +212,12 @@ def my_profile():
     form = ProfileForm(obj=profile if request.method == "GET" and profile and profile.listed else None)
     if form.validate_on_submit():
         try:
-            directory.save_profile(current_user.id, about=form.about.data or "", topics=form.topics.data or "",
-                                   show_email=form.show_email.data, consent=form.consent.data, now=utcnow())
+            with refusal_undone():
+                directory.save_profile(current_user.id, about=form.about.data or "", topics=form.topics.data or "",
+                                       show_email=form.show_email.data, consent=form.consent.data, now=utcnow())
         except directory.DirectoryError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("You are listed in the directory."), "success")
             return redirect(url_for("community.directory_page"))
     if request.method == "GET" and profile and profile.listed:
@@ -250,7 +230,6 @@ def my_profile():
 def withdraw_profile():
     _checked()
     if directory.withdraw_profile(current_user.id, now=utcnow()):
-        db.session.commit()
         flash(_("You are no longer in the directory, and what your profile said is erased."), "success")
     return redirect(url_for("community.my_profile"))
 
@@ -269,13 +248,13 @@ def organisation_profile():
     form = OrganisationProfileForm(obj=profile if request.method == "GET" and listed else None)
     if form.validate_on_submit():
         try:
-            directory.save_organisation_profile(organisation.id, actor_id=current_user.id,
-                                                about=form.about.data or "", website=form.website.data or "",
-                                                consent=form.consent.data, now=utcnow())
+            with refusal_undone():
+                directory.save_organisation_profile(organisation.id, actor_id=current_user.id,
+                                                    about=form.about.data or "", website=form.website.data or "",
+                                                    consent=form.consent.data, now=utcnow())
         except directory.DirectoryError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("%(organisation)s is listed in the directory.", organisation=organisation.name), "success")
             return redirect(url_for("community.directory_page"))
     if request.method == "GET" and listed:
@@ -290,7 +269,6 @@ def withdraw_organisation():
     organisation = _own_organisation()
     _checked()
     if directory.withdraw_organisation_profile(organisation.id, actor_id=current_user.id, now=utcnow()):
-        db.session.commit()
         flash(_("%(organisation)s is no longer in the directory.", organisation=organisation.name), "success")
     return redirect(url_for("community.organisation_profile"))
 

@@ -15,6 +15,7 @@ from lms.auth import mail as account_mail
 from lms.auth import service as accounts
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
+from lms.core.unit_of_work import refusal_flashed
 from lms.enrollment import members, service
 from lms.enrollment.forms import EnrolMemberForm, InviteMemberForm
 from lms.enrollment.routes import _now, bp
@@ -96,7 +97,6 @@ def enrol_member(user_id: int):
         return redirect(url_for("enrollment.member_page", user_id=member.id))
     cycle = db.session.get(Cycle, form.cycle_id.data) or abort(404)
     [outcome] = service.bulk_enrol(cycle, actor=current_user, user_ids=[member.id], now=_now())
-    db.session.commit()
     if outcome.outcome in OUTCOME_MESSAGES:
         flash(str(OUTCOME_MESSAGES[outcome.outcome]) % {"name": member.name,
                                                          "cycle": f"{cycle.course.title}: {cycle.title}"}, "success")
@@ -115,14 +115,10 @@ def invite_member():
     if not form.validate_on_submit():
         flash(_("Give the new member's name and a valid e-mail address."), "error")
         return redirect(back)
-    try:
+    with refusal_flashed(back):
         user = accounts.create_user(form.email.data, form.name.data, roles=[Role.LEARNER],
                                     organisation_id=organisation.id, locale=current_user.locale,
                                     actor_id=current_user.id)
-    except accounts.AccountError as error:
-        flash(str(error), "error")
-        return redirect(back)
-    db.session.commit()
     account_mail.send_invitation(user, accounts.make_token(user, accounts.INVITATION))
     flash(_("An invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("enrollment.member_page", user_id=user.id))

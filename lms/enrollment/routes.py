@@ -11,10 +11,11 @@ from flask_login import current_user
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.auth.urls import safe_next_url
+from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.enrollment import queries, service
 from lms.enrollment.forms import BulkEnrolForm
-from lms.enrollment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrollment.models import ENDED, Enrolment, EnrolmentStatus
 from lms.signup.service import signup_mode
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
@@ -66,15 +67,11 @@ def cycle(cycle_id: int):
 @role_required(Role.LEARNER)
 def enrol(cycle_id: int):
     cycle = _visible_cycle(cycle_id)
-    try:
+    back = url_for("enrollment.cycle", cycle_id=cycle_id)
+    with refusal_flashed(back):
         enrolment = service.enrol(current_user.id, cycle, now=_now())
-    except EnrolmentError as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
-    else:
-        db.session.commit()
-        flash(str(FLASH_AFTER_ENROL[enrolment.status]), "success")
-    return redirect(url_for("enrollment.cycle", cycle_id=cycle_id))
+    flash(str(FLASH_AFTER_ENROL[enrolment.status]), "success")
+    return redirect(back)
 
 
 @bp.post("/enrolments/<int:enrolment_id>/withdraw")
@@ -83,14 +80,11 @@ def withdraw(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.user_id != current_user.id:
         abort(404)
-    try:
+    back = safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule"))
+    with refusal_flashed(back):
         service.withdraw(enrolment, actor_id=current_user.id, now=_now())
-    except EnrolmentError as problem:
-        flash(str(problem), "error")
-    else:
-        db.session.commit()
-        flash(_("You have withdrawn from %(title)s.", title=enrolment.cycle.title), "success")
-    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))
+    flash(_("You have withdrawn from %(title)s.", title=enrolment.cycle.title), "success")
+    return redirect(back)
 
 
 @bp.get("/my/schedule")
@@ -136,14 +130,11 @@ def decline(enrolment_id: int):
 
 
 def _decide(enrolment: Enrolment, decision, message: str):
-    try:
+    back = safe_next_url(request.form.get("next"), url_for("enrollment.requests"))
+    with refusal_flashed(back):
         decision(enrolment, actor_id=current_user.id, now=_now())
-    except EnrolmentError as problem:
-        flash(str(problem), "error")
-    else:
-        db.session.commit()
-        flash(message % {"name": enrolment.user.name}, "success")
-    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.requests")))
+    flash(message % {"name": enrolment.user.name}, "success")
+    return redirect(back)
 
 
 # --- bulk --------------------------------------------------------------------------------------
@@ -170,7 +161,6 @@ def bulk(cycle_id: int):
     if form.validate_on_submit():
         report = service.bulk_enrol(cycle, actor=current_user, user_ids=form.user_ids.data or [],
                                     emails=form.emails.data or "", now=_now())
-        db.session.commit()
         form.user_ids.data, form.emails.data = [], ""
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
         if has_any_role(current_user, Role.COORDINATOR) else []

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.auth.urls import safe_next_url
+from lms.core.unit_of_work import refusal_undone
 from lms.db_types import utcnow
 from lms.extensions import csrf, db
 from lms.notifications import outbox, service
@@ -53,7 +54,6 @@ def mark_read(notification_id: int):
     if notification is None or notification.user_id != current_user.id:
         abort(404)
     service.mark_read(current_user.id, [notification.id], now=utcnow())
-    db.session.commit()
     return redirect(url_for("notifications.inbox"))
 
 
@@ -62,7 +62,6 @@ def mark_read(notification_id: int):
 def mark_all_read():
     _checked(ActionForm())
     count = service.mark_read(current_user.id, None, now=utcnow())
-    db.session.commit()
     flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", count), "success")
     return redirect(url_for("notifications.inbox"))
 
@@ -77,7 +76,6 @@ def preferences():
     elif form.validate():
         service.save_preferences(current_user.id, email_reminders=form.email_reminders.data,
                                  reminder_hours=form.chosen_hours(), now=utcnow())
-        db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form,
@@ -110,7 +108,6 @@ def unsubscribe_now(token: str):
     except service.NotificationError as error:
         return render_template("notifications/unsubscribe.html", error=str(error)), 400
     service.unsubscribe(user_id, kind, now=utcnow())
-    db.session.commit()
     return render_template("notifications/unsubscribe.html", kind=kind_label(kind.value), done=True)
 
 
@@ -134,7 +131,6 @@ def outbox_page():
 def retry(message_id: int):
     _checked(ActionForm())
     if outbox.retry(message_id, utcnow()):
-        db.session.commit()
         flash(_("The message will be sent again at the next dispatch."), "success")
     else:
         flash(_("Only failed or stuck messages can be retried."), "error")
@@ -147,7 +143,6 @@ def retry_failed():
     """The failed mail panel's one action: retry the failed messages still worth sending."""
     _checked(ActionForm())
     retried, dropped = outbox.retry_worth_sending(utcnow())
-    db.session.commit()
     flash(ngettext("%(num)d message will be sent again at the next dispatch.",
                    "%(num)d messages will be sent again at the next dispatch.", retried), "success")
     if dropped:
@@ -168,11 +163,11 @@ def cycle_reminders(cycle_id: int):
         form.hours.data = service.cycle_reminder_hours([cycle.id])[cycle.id]
     elif form.validate():
         try:
-            service.set_cycle_reminder_hours(cycle.id, form.hours.data or [], now=utcnow())
+            with refusal_undone():
+                service.set_cycle_reminder_hours(cycle.id, form.hours.data or [], now=utcnow())
         except service.NotificationError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("The reminders of %(title)s are saved.", title=cycle.title), "success")
             return redirect(url_for("notifications.cycle_reminders", cycle_id=cycle.id))
     return render_template("notifications/cycle_reminders.html", cycle=cycle, form=form)

@@ -11,7 +11,7 @@ from lms.auth.permissions import has_any_role, role_required
 from lms.auth.urls import safe_next_url
 from lms.db_types import utcnow
 from lms.enrollment.queries import sessions_for_user
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 from lms.notifications import feeds
 from lms.notifications.calendar import build_calendar, session_event
 from lms.planning.models import ClassSession, CycleStatus
@@ -66,7 +66,6 @@ def feed(token: str):
 def new_feed():
     """Make a (new) subscription address; an earlier one stops working."""
     feeds.new_feed(current_user.id, now=utcnow())
-    db.session.commit()
     flash(_("Your calendar address is ready. Add it to your calendar app as a subscription."), "success")
     return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))
 
@@ -75,6 +74,5 @@ def new_feed():
 @role_required(Role.LEARNER, Role.TRAINER)
 def revoke_feed():
     feeds.revoke_feeds(current_user.id, now=utcnow())
-    db.session.commit()
     flash(_("Your calendar address no longer works."), "success")
     return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))

@@ -18,6 +18,7 @@ from lms.auth.permissions import has_any_role, role_required
 from lms.catalog import service as catalog
 from lms.catalog.models import Module
 from lms.catalog.routes import load_course
+from lms.core.unit_of_work import refusal_undone
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.quizzes import service, statistics
@@ -56,10 +57,10 @@ def overview(slug: str, module_slug: str):
         try:
             attempt = service.start_attempt(quiz, current_user.id, utcnow())
         except service.QuizError as error:
-            db.session.commit()
+            # refused before writing anything of its own; an expired attempt it handed in first
+            # is kept (the unit of work commits it)
             flash(str(error), "error")
             return redirect(url_for("quizzes.overview", slug=slug, module_slug=module_slug))
-        db.session.commit()
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     attempts = service.attempts_of(current_user.id, quiz.id)
     return render_template(
@@ -99,7 +100,6 @@ def attempt(attempt_id: int):
     now = utcnow()
     if attempt.status is AttemptStatus.IN_PROGRESS and service.is_expired(attempt, now):
         service.submit_attempt(attempt, now)
-        db.session.commit()
         flash(_("The time was up, so your attempt was submitted with the answers saved in time."), "info")
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
@@ -122,22 +122,22 @@ def save(attempt_id: int):
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     result = None
     try:
-        result = service.save_answers(attempt, parse_responses(request.form), now)
+        with refusal_undone():
+            result = service.save_answers(attempt, parse_responses(request.form), now)
     except service.QuizError as error:
         if wants_json:
             return jsonify(error=str(error)), 409
         if "submit" not in request.form:
             flash(str(error), "error")
-        # a Submit that finds the attempt handed in already (a double click): its result
+        # a Submit that finds the attempt handed in already (a double click): its result; one
+        # after the time limit: handed in with the answers saved in time
     if "submit" in request.form and attempt.status is AttemptStatus.IN_PROGRESS \
             and "confirm_unanswered" not in request.form and service.unanswered_count(attempt):
-        db.session.commit()  # the answers given are kept; the person confirms handing in the rest blank
+        # the answers given are kept; the person confirms handing in the rest blank
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, confirm=1, _anchor="quiz-confirm"))
     if "submit" in request.form:
         service.submit_attempt(attempt, now)
-        db.session.commit()
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    db.session.commit()
     if wants_json:
         return jsonify(saved=result.saved if result else [], refused={str(k): v for k, v in (result.refused if result else {}).items()})
     if result and result.refused:
@@ -217,11 +217,11 @@ def grade_essay(answer_id: int):
     form = EssayGradeForm(obj=None)
     if form.validate_on_submit():
         try:
-            service.grade_essay(answer, form.points.data, form.feedback.data or "", current_user.id, utcnow())
+            with refusal_undone():
+                service.grade_essay(answer, form.points.data, form.feedback.data or "", current_user.id, utcnow())
         except service.QuizError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("The essay is graded."), "success")
             return redirect(url_for("quizzes.index"))
     return render_template("quizzes/grade_essay.html", answer=answer, form=form)

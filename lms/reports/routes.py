@@ -142,7 +142,6 @@ def _audit_view(report: service.OrganisationReport, how: str) -> None:
                  report.organisation.id if report.organisation else None,
                  first=report.period.first.isoformat(), last=report.period.last.isoformat(),
                  people=len(report.people))
-    db.session.commit()
 
 
 @bp.get("/reports/organisation")
@@ -154,7 +153,7 @@ def organisation_report():
     page = render_template("reports/organisation.html", form=form, report=report, charts=charts,
                            csv_url=url_for("reports.organisation_export", fmt="csv", **query),
                            xlsx_url=url_for("reports.organisation_export", fmt="xlsx", **query))
-    _audit_view(report, "viewed")  # after rendering: the commit would expire what the page reads
+    _audit_view(report, "viewed")
     return page
 
 

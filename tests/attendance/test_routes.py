@@ -11,6 +11,7 @@ from lms.attendance import codes, service
 from lms.attendance.codes import CheckinSettings
 from lms.attendance.models import Attendance, AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.extensions import db
+from lms.planning.models import SessionStatus
 from tests.attendance.conftest import FIRST_START, minutes
 from tests.conftest import TEST_SECRET_KEY, log_in
 from tests.factories import DEFAULT_PASSWORD, make_organisation, make_user
@@ -97,6 +98,27 @@ def test_a_refused_tap_says_why(setup, trainer, at):
     assert response.status_code == 409 and "not enrolled" in response.json["error"]
     response = trainer.post(roll_call_url(setup, setup.learners[0]), data={"status": "sleeping"}, headers=FETCH)
     assert response.status_code == 400
+
+
+def test_a_refused_row_without_javascript_is_flashed_on_the_roll_call_and_nothing_is_kept(setup, trainer, at):
+    at(FIRST_START)
+    stranger = make_user()
+    db.session.commit()
+    response = trainer.post(roll_call_url(setup, stranger), data={"status": "present", "source": "paper"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/attendance/sessions/{setup.first.id}?source=paper")
+    assert "not enrolled" in trainer.get(response.headers["Location"]).text
+    assert db.session.execute(select(Attendance)).scalars().all() == []
+
+
+def test_mark_all_present_at_a_cancelled_session_says_why_and_records_nobody(setup, trainer, at):
+    at(FIRST_START)
+    setup.first.status = SessionStatus.CANCELLED
+    db.session.commit()
+    response = trainer.post(f"/attendance/sessions/{setup.first.id}/all-present")
+    assert response.status_code == 302 and response.headers["Location"] == roll_call_url(setup)
+    assert "there is no attendance to take" in trainer.get(roll_call_url(setup)).text
+    assert db.session.execute(select(Attendance)).scalars().all() == []
 
 
 def test_paper_results_are_recorded_as_from_paper(setup, trainer, at):

@@ -6,16 +6,6 @@ import lms
 
 PACKAGE = Path(lms.__file__).parent
 
-# View modules not yet converted; each conversion removes its module from this set, and the set
-# must end empty.
-PENDING = {
-    "attendance/checkin_routes.py", "attendance/routes.py",
-    "catalog/routes.py", "certificates/routes.py", "community/routes.py", "core/routes.py",
-    "enrollment/members_routes.py", "enrollment/routes.py",
-    "notifications/pages.py", "notifications/routes.py",
-    "quizzes/routes.py", "reports/routes.py",
-}
-
 
 # Modules whose functions run inside a request without being views (before-request hooks).
 REQUEST_HOOKS = {"api/auth.py"}
@@ -41,15 +31,9 @@ def session_calls(source, names=("commit", "rollback")):
 def test_the_sweep_finds_the_view_modules():
     found = {name for name, _source in view_modules()}
     assert {"auth/routes.py", "enrollment/routes.py", "api/enrolments.py"} <= found
-    assert PENDING <= found, PENDING - found
 
 
 def test_no_view_module_commits_or_rolls_back_itself():
     offending = {name: lines for name, source in view_modules()
-                 if name not in PENDING and (lines := session_calls(source))}
+                 if (lines := session_calls(source))}
     assert not offending, f"views that commit or roll back themselves (file: lines): {offending}"
-
-
-def test_a_module_marked_pending_still_has_something_to_convert():
-    done = {name for name, source in view_modules() if name in PENDING and not session_calls(source)}
-    assert not done, f"converted: take these out of PENDING: {done}"

@@ -10,6 +10,8 @@ from lms.extensions import db
 from tests.conftest import log_in
 from tests.factories import make_cycle, make_organisation, make_user
 
+EN = {"Accept-Language": "en"}
+
 
 def test_anyone_sees_a_published_cycle_but_not_a_draft(app, client, coordinator_client):
     published = make_cycle(first_date=date(2030, 3, 5), title="Våren 2030")
@@ -63,6 +65,31 @@ def test_nobody_withdraws_someone_else(app, learner_client):
     assert other.status is EnrolmentStatus.ENROLLED
 
 
+def test_enrolling_twice_is_refused_on_the_cycle_page_and_keeps_one_enrolment(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5), capacity=5)
+    db.session.commit()
+    learner_client.post(f"/cycles/{cycle.id}/enrol")
+    response = learner_client.post(f"/cycles/{cycle.id}/enrol")
+    assert response.headers["Location"] == f"/cycles/{cycle.id}"
+    assert "Already signed up for this cycle" in learner_client.get(f"/cycles/{cycle.id}", headers=EN).text
+    assert len(db.session.execute(select(Enrolment)).scalars().all()) == 1
+    db.session.expire_all()
+    assert cycle.seats_taken == 1
+
+
+def test_withdrawing_twice_is_refused_on_the_page_it_was_sent_from(app, learner_client):
+    cycle = make_cycle(first_date=date(2030, 3, 5))
+    db.session.commit()
+    learner_client.post(f"/cycles/{cycle.id}/enrol")
+    enrolment = db.session.execute(select(Enrolment)).scalar_one()
+    learner_client.post(f"/enrolments/{enrolment.id}/withdraw")
+    response = learner_client.post(f"/enrolments/{enrolment.id}/withdraw", data={"next": f"/cycles/{cycle.id}"})
+    assert response.headers["Location"] == f"/cycles/{cycle.id}"
+    assert "cannot change from" in learner_client.get(f"/cycles/{cycle.id}", headers=EN).text
+    db.session.expire_all()
+    assert enrolment.status is EnrolmentStatus.WITHDRAWN
+
+
 @pytest.fixture
 def approval_setup(app):
     own, other = make_organisation(), make_organisation()
@@ -96,6 +123,17 @@ def test_another_organisations_contact_gets_404_and_a_learner_403(app, approval_
     assert learner_client.get("/enrolment/requests").status_code == 403
     db.session.expire_all()
     assert request.status is EnrolmentStatus.PENDING
+
+
+def test_deciding_a_request_already_decided_is_refused_and_changes_nothing(app, approval_setup, coordinator_client):
+    request, _, _ = approval_setup
+    back = f"/planning/cycles/{request.cycle_id}"
+    coordinator_client.post(f"/enrolments/{request.id}/approve")
+    response = coordinator_client.post(f"/enrolments/{request.id}/decline", data={"next": back})
+    assert response.headers["Location"] == back
+    assert "no longer" in coordinator_client.get(back, headers=EN).text.lower()
+    db.session.expire_all()
+    assert request.status is EnrolmentStatus.ENROLLED
 
 
 def test_a_coordinator_declines_from_the_cycle_page(app, approval_setup, coordinator_client):

@@ -1,10 +1,11 @@
 """Taking a quiz through HTTP; what the browser may see; staff results and grading."""
 import re
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.catalog.models import ModuleProgress
 from lms.extensions import db
@@ -270,3 +271,47 @@ def test_handing_in_with_unanswered_questions_asks_to_confirm_and_keeps_the_answ
     assert confirmed.headers["Location"] == f"/quiz/attempts/{attempt.id}/result"
     db.session.expire_all()
     assert attempt.status is not AttemptStatus.IN_PROGRESS
+
+
+def _run_out_of_time(attempt):
+    attempt.deadline_at = attempt.started_at - timedelta(hours=1)
+    db.session.commit()
+
+
+def test_a_late_hand_in_keeps_the_attempt_handed_in_and_not_the_late_answers(learner_client):
+    """The refused save is undone (a savepoint); handing in what was saved in time is kept."""
+    quiz = make_quiz(shuffle=False, time_limit=10)
+    db.session.commit()
+    attempt = start(learner_client, quiz)
+    _run_out_of_time(attempt)
+    response = learner_client.post(f"/quiz/attempts/{attempt.id}", data={
+        **answers_form(attempt, right_response), "submit": "1", "confirm_unanswered": "1"})
+    assert response.headers["Location"] == f"/quiz/attempts/{attempt.id}/result"
+    db.session.expire_all()
+    assert attempt.status is not AttemptStatus.IN_PROGRESS and attempt.submitted_at is not None
+    assert all(answer.response is None for answer in attempt.answers), "answers after the time limit"
+
+
+def test_a_late_save_is_refused_and_leaves_the_attempt_as_it_was(learner_client):
+    quiz = make_quiz(shuffle=False, time_limit=10)
+    db.session.commit()
+    attempt = start(learner_client, quiz)
+    _run_out_of_time(attempt)
+    response = learner_client.post(f"/quiz/attempts/{attempt.id}", data=answers_form(attempt, right_response),
+                                   headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 409 and "time is up" in response.get_json()["error"]
+    db.session.expire_all()
+    assert attempt.status is AttemptStatus.IN_PROGRESS and attempt.answers == []
+
+
+def test_starting_again_with_no_attempts_left_is_refused_and_hands_in_the_expired_one(learner_client):
+    quiz = make_quiz(attempts=1, time_limit=10)
+    db.session.commit()
+    attempt = start(learner_client, quiz)
+    _run_out_of_time(attempt)
+    response = learner_client.post(quiz_url(quiz))
+    assert response.headers["Location"] == quiz_url(quiz)
+    assert "You have used every attempt at this quiz." in learner_client.get(quiz_url(quiz), headers=EN).text
+    db.session.expire_all()
+    assert attempt.status is not AttemptStatus.IN_PROGRESS, "the expired attempt is handed in and kept"
+    assert db.session.execute(select(func.count()).select_from(QuizAttempt)).scalar_one() == 1
