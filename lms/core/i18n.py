@@ -5,6 +5,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, get_domain
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from lms.extensions import babel
 
@@ -15,15 +17,40 @@ def init_babel(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     if not isinstance(babel.__dict__.get("domain_instance"), PageDomain):  # Babel caches its domain
         babel.__dict__["domain_instance"] = PageDomain(domain=app.extensions["babel"].default_domain)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda text: page_translations().ugettext(text),
-        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, text: page_translations().upgettext(context, text),
-        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
-            context, singular, plural, n),
-        newstyle=True,
-    )
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                                 pgettext=_template_pgettext, npgettext=_template_npgettext)
     init_formatting(app)
+
+
+@pass_eval_context
+def _template_gettext(eval_context, text: str, **variables):  # type: ignore[no-untyped-def]
+    """`_()` and `{% trans %}` as Jinja's i18n extension makes them (newstyle: always a format
+    string, Markup where the template escapes), in one call instead of three."""
+    return _formatted(eval_context, page_translations().ugettext(text), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_context, singular: str, plural: str, num: int, **variables):  # type: ignore[no-untyped-def]
+    variables.setdefault("num", num)
+    return _formatted(eval_context, page_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_context, context: str, text: str, **variables):  # type: ignore[no-untyped-def]
+    variables.setdefault("context", context)
+    return _formatted(eval_context, page_translations().upgettext(context, text), variables)
+
+
+@pass_eval_context
+def _template_npgettext(eval_context, context: str, singular: str, plural: str, num: int,  # type: ignore[no-untyped-def]
+                        **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_context, page_translations().unpgettext(context, singular, plural, num), variables)
+
+
+def _formatted(eval_context, text: str, variables: dict):  # type: ignore[no-untyped-def]
+    return (Markup(text) if eval_context.autoescape else text) % variables
 
 
 def page_translations():  # type: ignore[no-untyped-def]
