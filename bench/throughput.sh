@@ -5,7 +5,7 @@
 #   bench/throughput.sh postgres           (a throwaway PostgreSQL cluster, as scripts/with-postgres)
 #
 # Measures, in one run on this machine: /healthz (one SELECT 1: the bare baseline, before and
-# after the pages) and the key pages rendered: anonymous `/`, `/courses` and a course page; a
+# after each page) and the key pages rendered: anonymous `/`, `/courses` and a course page; a
 # learner's `/`, `/my/learning` and `/my/schedule`; the demo trainer's roll call of a session.
 # Logged-in pages are requested with the cookie a browser keeps after its first page.
 # The page cache is off (LMS_PAGE_CACHE_SECONDS=0: every request rendered); PAGE_CACHE=15 turns it
@@ -101,11 +101,13 @@ LEARNER=$(log_in anna.andersson1@mollankultur.example /my/learning)
 TRAINER=$(log_in utbildare@kompetenscentret.example "/attendance/sessions/$SESSION_ID")
 
 rate() {  # path [cookie]
-  local header=() status
+  local header=() status report
   [ -n "${2:-}" ] && header=(-H "Cookie: lms_session=$2")
   status=$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$PORT$1")
   [ "$status" = 200 ] || { echo "$1 answers $status" >&2; exit 1; }
-  wrk -t2 -c8 -d"$DURATION" "${header[@]}" "http://127.0.0.1:$PORT$1" | awk '/Requests\/sec/ {print $2}'
+  report=$(wrk -t2 -c8 -d"$DURATION" "${header[@]}" "http://127.0.0.1:$PORT$1")
+  if grep -q "Non-2xx" <<<"$report"; then echo "$1: $(grep Non-2xx <<<"$report")" >&2; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$report"
 }
 PAGES=(
   "/ (anonymous)|/|"
@@ -119,15 +121,33 @@ PAGES=(
 DURATION=2s rate /healthz >/dev/null  # warm up every page once
 for page in "${PAGES[@]}"; do IFS='|' read -r _ path cookie <<<"$page"; DURATION=1s rate "$path" "$cookie" >/dev/null; done
 
-FIRST=$(rate /healthz)
-RESULTS=()
-for page in "${PAGES[@]}"; do IFS='|' read -r _ path cookie <<<"$page"; RESULTS+=("$(rate "$path" "$cookie")"); done
-LAST=$(rate /healthz)
-BASE=$(echo "($FIRST + $LAST) / 2" | bc -l)  # the baseline before and after, against drift on a shared machine
-echo "$DATABASE, page cache ${LMS_PAGE_CACHE_SECONDS}s, wrk -t2 -c8 -d$DURATION, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each page is measured between two runs of /healthz and compared with their mean: on a shared
+# machine the speed drifts by a factor 2 within a minute, so a page is set against its neighbours.
+ROUNDS=${ROUNDS:-1}
+ratio() { echo "$1 / $2" | bc -l; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+BEFORE=$(rate /healthz)
+BASES=() RESULTS=() RATIOS=()
+for i in "${!PAGES[@]}"; do
+  IFS='|' read -r _ path cookie <<<"${PAGES[$i]}"
+  rates="" ratios=""
+  for _ in $(seq "$ROUNDS"); do
+    page_rate=$(rate "$path" "$cookie")
+    AFTER=$(rate /healthz)
+    base=$(echo "($BEFORE + $AFTER) / 2" | bc -l)
+    rates+="$page_rate"$'\n' ratios+="$(ratio "$page_rate" "$base")"$'\n'
+    BASES+=("$base")
+    BEFORE=$AFTER
+  done
+  RESULTS+=("$(median <<<"${rates%$'\n'}")")
+  RATIOS+=("$(median <<<"${ratios%$'\n'}")")
+done
+BASE=$(printf '%s\n' "${BASES[@]}" | median)
+echo "$DATABASE, page cache ${LMS_PAGE_CACHE_SECONDS}s, wrk -t2 -c8 -d$DURATION, $ROUNDS round(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %10s %8s\n' "endpoint" "req/s" "ratio"
-printf '%-28s %10.1f %8s   (%s before, %s after)\n' "/healthz (one query)" "$BASE" "1.00" "$FIRST" "$LAST"
+printf '%-28s %10.1f %8s   (median; %.0f to %.0f)\n' "/healthz (one query)" "$BASE" "1.00" \
+  "$(printf '%s\n' "${BASES[@]}" | sort -g | head -1)" "$(printf '%s\n' "${BASES[@]}" | sort -g | tail -1)"
 for i in "${!PAGES[@]}"; do
   IFS='|' read -r name _ _ <<<"${PAGES[$i]}"
-  printf '%-28s %10s %8.2f\n' "$name" "${RESULTS[$i]}" "$(echo "${RESULTS[$i]} / $BASE" | bc -l)"
+  printf '%-28s %10.1f %8.2f\n' "$name" "${RESULTS[$i]}" "${RATIOS[$i]}"
 done
