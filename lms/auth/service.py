@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Iterable
 
@@ -139,10 +140,18 @@ def start_login_session(user: User, user_agent: str | None = None) -> LoginSessi
     return login_session
 
 
+@dataclass(frozen=True)
+class CurrentLoginSession:
+    """The log-in session a request is authenticated by: which row, and the cookie's token."""
+
+    id: int
+    token: str
+
+
 #: built once: this runs on every request of a logged-in person
 _LIVE_LOGIN_SESSION = (
-    select(LoginSession)
-    .options(joinedload(LoginSession.user).joinedload(User.role_grants))
+    select(User, LoginSession.id).join(LoginSession, LoginSession.user_id == User.id)
+    .options(joinedload(User.role_grants))
     .where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None),
            LoginSession.expires_at > bindparam("now"))
 )
@@ -167,19 +176,23 @@ def live_session_owner(token: str) -> tuple[int, str] | None:
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """The user behind a live, unrevoked log-in session, or None."""
-    login_session = db.session.execute(
-        _LIVE_LOGIN_SESSION, {"token_hash": _token_hash(token), "now": utcnow()}
-    ).unique().scalar_one_or_none()
-    if login_session is None or not login_session.user.is_active:
+    """The user behind a live, unrevoked log-in session, or None.
+
+    One query: the person with their roles, and the session's id (the session itself is not
+    loaded as an object: a request needs only to know which one it is, to end it at log-out).
+    """
+    row = db.session.execute(
+        _LIVE_LOGIN_SESSION, {"token_hash": _token_hash(token), "now": utcnow()}).unique().first()
+    if row is None or not row[0].is_active:
         return None
-    login_session.token = token
-    login_session.user.current_login_session = login_session
-    return login_session.user
+    user, login_session_id = row
+    user.current_login_session = CurrentLoginSession(login_session_id, token)
+    return user
 
 
-def end_login_session(login_session: LoginSession) -> None:
-    login_session.revoked_at = utcnow()
+def end_login_session(login_session: LoginSession | CurrentLoginSession) -> None:
+    db.session.execute(update(LoginSession).where(LoginSession.id == login_session.id)
+                       .values(revoked_at=utcnow()))
     db.session.flush()
 
 

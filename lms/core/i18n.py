@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask.globals import _cv_app
+from flask_babel import Domain, get_domain
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from lms.extensions import babel
 
@@ -11,7 +15,75 @@ def init_babel(app: Flask) -> None:
     from lms.core.formatting import init_formatting
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    if not isinstance(babel.__dict__.get("domain_instance"), PageDomain):  # Babel caches its domain
+        babel.__dict__["domain_instance"] = PageDomain(domain=app.extensions["babel"].default_domain)
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                                 pgettext=_template_pgettext, npgettext=_template_npgettext)
     init_formatting(app)
+
+
+@pass_eval_context
+def _template_gettext(eval_context, text: str, **variables):  # type: ignore[no-untyped-def]
+    """`_()` and `{% trans %}` as Jinja's i18n extension makes them (newstyle: always a format
+    string, Markup where the template escapes), in one call instead of three."""
+    return _formatted(eval_context, page_translations().ugettext(text), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_context, singular: str, plural: str, num: int, **variables):  # type: ignore[no-untyped-def]
+    variables.setdefault("num", num)
+    return _formatted(eval_context, page_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_context, context: str, text: str, **variables):  # type: ignore[no-untyped-def]
+    variables.setdefault("context", context)
+    return _formatted(eval_context, page_translations().upgettext(context, text), variables)
+
+
+@pass_eval_context
+def _template_npgettext(eval_context, context: str, singular: str, plural: str, num: int,  # type: ignore[no-untyped-def]
+                        **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_context, page_translations().unpgettext(context, singular, plural, num), variables)
+
+
+def _formatted(eval_context, text: str, variables: dict):  # type: ignore[no-untyped-def]
+    return (Markup(text) if eval_context.autoescape else text) % variables
+
+
+def page_translations():  # type: ignore[no-untyped-def]
+    """The catalogue of this request's language, looked up once per request and language.
+
+    A page translates dozens of strings; Flask-Babel's own lookup walks its context, domain and
+    locale again for each. This keeps the catalogue beside the locale Flask-Babel chose (in its
+    namespace on `g`), so a `refresh()` or `force_locale()`, which replace that locale, are followed.
+    """
+    kept = getattr(_babel_namespace(), "page_translations", None)
+    if kept is not None and kept[0] is getattr(_babel_namespace(), "babel_locale", None):
+        return kept[1]
+    return get_domain().get_translations()
+
+
+def _babel_namespace():  # type: ignore[no-untyped-def]
+    context = _cv_app.get(None)
+    return context.g.__dict__.get("_flask_babel") if context is not None else None
+
+
+class PageDomain(Domain):
+    """Flask-Babel's message domain, with the catalogue kept per request (`page_translations`)."""
+
+    def get_translations(self):  # type: ignore[no-untyped-def]
+        kept = getattr(_babel_namespace(), "page_translations", None)
+        if kept is not None and kept[0] is getattr(_babel_namespace(), "babel_locale", None):
+            return kept[1]
+        translations = super().get_translations()
+        namespace = _babel_namespace()
+        locale = getattr(namespace, "babel_locale", None)
+        if locale is not None:
+            namespace.page_translations = (locale, translations)
+        return translations
 
 
 def select_locale() -> str:

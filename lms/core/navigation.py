@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from lms.auth.models import Role
 from lms.notifications.navigation import NotificationsLabel, notifications_badge
@@ -112,10 +114,16 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
 
 
 class Menu:
-    """The menu of one application; `for_user` gives what one person sees on one page."""
+    """The menu of one application; `for_user` gives what one person sees on one page.
+
+    What a person sees depends only on whether they are logged in, their roles and their language
+    (and the address the app is mounted at): it is worked out once per such combination and kept,
+    with the labels translated and the addresses built; a request copies it and marks its page.
+    """
 
     def __init__(self, entries: tuple[NavItem | NavGroup, ...]):
         self.entries = entries
+        self._seen: dict[tuple, tuple[dict, ...]] = {}
 
     def endpoints(self) -> set[str]:
         """Every endpoint the menu links to."""
@@ -127,6 +135,17 @@ class Menu:
 
     def for_user(self, user, path: str) -> list[dict]:  # type: ignore[no-untyped-def]
         """The top-level entries `user` sees: links, and groups with their links; the current marked."""
+        roles = user.roles if user.is_authenticated else None
+        key = (roles, str(get_locale()), request.script_root)
+        kept = self._seen.get(key)
+        if kept is None:
+            kept = self._seen[key] = tuple(self._visible(user))
+        entries = [{**entry, "links": [dict(link) for link in entry["links"]]} if "links" in entry
+                   else dict(entry) for entry in kept]
+        _mark_current(entries, path)
+        return entries
+
+    def _visible(self, user) -> list[dict]:  # type: ignore[no-untyped-def]
         shown: set[str] = set()
         entries: list[dict] = []
         for entry in self.entries:
@@ -140,14 +159,19 @@ class Menu:
                          if item.visible_to(user) and item.endpoint not in shown]
                 shown.update(link["endpoint"] for link in links)
                 if links:
-                    entries.append({"group": entry, "key": entry.key, "label": entry.label,
+                    entries.append({"group": entry, "key": entry.key, "label": _translated(entry.label),
                                     "links": links, "account": entry.account})
-        _mark_current(entries, path)
         return entries
 
 
+def _translated(label: object) -> object:
+    """A lazy label as its text in the current language; a label that renders itself (the unread
+    count) is kept as it is."""
+    return str(label) if isinstance(label, LazyString) else label
+
+
 def _link(item: NavItem) -> dict:
-    return {"label": item.label, "endpoint": item.endpoint, "url": url_for(item.endpoint),
+    return {"label": _translated(item.label), "endpoint": item.endpoint, "url": url_for(item.endpoint),
             "current": None}
 
 
@@ -173,7 +197,7 @@ def main_menu() -> list[dict]:
     """The current person's menu on the current page, grouped (a template global for base.html)."""
     from flask_login import current_user
 
-    return current_app.extensions["navigation"].for_user(current_user, request.path)
+    return current_app.extensions["navigation"].for_user(current_user._get_current_object(), request.path)
 
 
 def navigation() -> list[dict]:

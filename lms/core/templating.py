@@ -1,7 +1,7 @@
 """What every template may use: form-field attributes, labels, the locale (the menu: navigation.py)."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 
 from wtforms.csrf.core import CSRFTokenField
@@ -48,11 +48,26 @@ def machine_time(value) -> str:  # type: ignore[no-untyped-def]
     return value.isoformat(timespec="seconds") if hasattr(value, "hour") else value.isoformat()
 
 
+def fixed_url(endpoint: str, **values: str) -> str:
+    """`url_for` of an address that is the same on every page (the layout's links, its style sheet),
+    built once per app, address and mount point instead of on every page."""
+    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    built = _fixed_urls().get(key)
+    if built is None:
+        built = _fixed_urls()[key] = url_for(endpoint, **values)
+    return built
+
+
+def _fixed_urls() -> dict:
+    return current_app.extensions.setdefault("fixed_urls", {})
+
+
 def init_templating(app: Flask) -> None:
     CSRFTokenField.widget = _HiddenInputWithoutId()
     app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.globals.update(
         field_attrs=field_attrs,
+        fixed_url=fixed_url,
         role_label=ROLE_LABELS.get,
         sdg_name=sdg_name,
         language_name=language_name,

@@ -130,3 +130,27 @@ def test_log_in_is_rate_limited(client, anna):
     ]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_a_session_cookie_changed_by_one_character_is_refused_after_the_genuine_one_was_read(client, anna):
+    """The process remembers cookies whose signature it checked: only the exact string."""
+    log_in(client, anna.email)
+    genuine = _session_cookie(client)
+    assert client.get("/account").status_code == 200
+    payload, signature = genuine.rsplit(".", 1)
+    forged = f"{payload}.{('A' if signature[0] != 'A' else 'B')}{signature[1:]}"
+    client.set_cookie("lms_session", forged)
+    assert client.get("/account").status_code == 302
+    client.set_cookie("lms_session", genuine)
+    assert client.get("/account").status_code == 200
+
+
+def test_each_request_gets_its_own_copy_of_a_remembered_session(app, client, anna):
+    log_in(client, anna.email)
+    cookie = _session_cookie(client)
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": f"lms_session={cookie}"}) as first:
+        session = interface.open_session(app, first.request)
+        session.setdefault("_flashes", []).append(("info", "for this request only"))
+    with app.test_request_context("/", headers={"Cookie": f"lms_session={cookie}"}) as second:
+        assert "_flashes" not in interface.open_session(app, second.request)

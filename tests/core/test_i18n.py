@@ -106,3 +106,33 @@ def test_the_swedish_catalogue_speaks_with_one_voice():
             words = (text or "").lower().replace("%(email)s", "")
             found += [(text, banned, instead) for banned, instead in BANNED_SWEDISH.items() if banned in words]
     assert not found, found
+
+
+def test_a_page_and_a_mail_in_one_request_each_speak_their_own_language(app):
+    """The request's catalogue is kept, but force_locale (a mail to someone else) and refresh
+    (a changed choice) are followed at once, in Python and in templates."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, refresh
+
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        assert gettext("Log out") == "Logga ut"
+        with force_locale("en"):
+            assert gettext("Log out") == "Log out"
+            assert render_template_string("{{ _('Log out') }}") == "Log out"
+        assert render_template_string("{{ _('Log out') }}") == "Logga ut"
+        from flask import session
+
+        session["locale"] = "en"
+        refresh()
+        assert gettext("Log out") == "Log out"
+
+
+def test_template_translations_escape_only_where_the_template_escapes(app):
+    """A name in an HTML page is escaped; in a plain-text mail it is left as typed."""
+    with app.test_request_context("/"):
+        html = app.jinja_env.overlay(autoescape=True).from_string(
+            "{{ _('Logged in as %(name)s', name=who) }}")
+        assert html.render(who="<b>Å</b>") == "Inloggad som &lt;b&gt;Å&lt;/b&gt;"
+        text = app.jinja_env.overlay(autoescape=False).from_string(
+            "{% trans name=who %}Logged in as {{ name }}{% endtrans %}")
+        assert text.render(who="<b>Å</b>") == "Inloggad som <b>Å</b>"
