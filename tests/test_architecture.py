@@ -48,6 +48,7 @@ READS_THE_REQUEST = {
     "lms.core.navigation": "marks the page the request is on",
     "lms.core.page_cache": "keys cached pages by the request",
     "lms.core.rate_limits": "limits by the request's address",
+    "lms.core.templating": "template helpers build links for the mount point the request came through",
     "lms.auth.limits": "counts log-in attempts by the request's address",
 }
 #: modules that are neither views nor domain modules: the app factory, the CLI that starts it
