@@ -36,16 +36,24 @@ class DomainError(ValueError):
 
 
 def after_commit(callback: Callable[[], Any]) -> None:
-    """Run `callback` once the current unit of work has committed; never if it rolls back."""
-    g.setdefault("_after_commit", []).append(callback)
+    """Run `callback` once the current unit of work has committed; never if it rolls back.
+
+    The callback belongs to the transaction it was registered in: if that transaction ends
+    some other way (a bare `db.session.commit()`, as some tests do), it is dropped, never run
+    at a later, unrelated commit.
+    """
+    transaction = db.session().get_transaction() or db.session().begin()
+    g.setdefault("_after_commit", []).append((transaction, callback))
 
 
 def commit() -> None:
     """Commit the unit of work, then run what waited for it (each callback once, in order)."""
+    transaction = db.session().get_transaction()
     db.session.commit()
     callbacks = g.pop("_after_commit", []) if has_app_context() else []
-    for callback in callbacks:
-        callback()
+    for registered_in, callback in callbacks:
+        if registered_in is transaction:
+            callback()
 
 
 def rollback() -> None:
@@ -53,6 +61,12 @@ def rollback() -> None:
     db.session.rollback()
     if has_app_context():
         g.pop("_after_commit", None)
+
+
+def commit_batch() -> None:
+    """End one batch's unit of work and begin the next: for a job that keeps its progress batch
+    by batch on purpose (a stopped sweep keeps what it did; the next run does the rest)."""
+    commit()
 
 
 @contextmanager

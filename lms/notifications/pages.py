@@ -3,7 +3,7 @@ and a cycle's reminder lead times for coordinators.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,16 +17,9 @@ from lms.notifications import outbox, service
 from lms.notifications.forms import ActionForm, CycleRemindersForm, PreferencesForm
 from lms.notifications.kinds import kind_label, status_label
 from lms.notifications.models import MessageStatus, Notification
-from lms.notifications.scheduler import start_in_process
 from lms.planning.queries import load_cycle
 
 bp = Blueprint("notifications", __name__)
-
-
-@bp.before_app_request
-def _start_scheduler() -> None:
-    """The embedded default runs the scheduler in the web process, from its first request."""
-    start_in_process(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _checked(form: ActionForm) -> None:
