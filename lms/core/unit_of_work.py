@@ -20,6 +20,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, flash, g, has_app_context, redirect
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 
@@ -38,29 +40,26 @@ class DomainError(ValueError):
 def after_commit(callback: Callable[[], Any]) -> None:
     """Run `callback` once the current unit of work has committed; never if it rolls back.
 
-    The callback belongs to the transaction it was registered in: if that transaction ends
-    some other way (a bare `db.session.commit()`, as some tests do), it is dropped, never run
-    at a later, unrelated commit.
+    The callback belongs to the innermost unit of work (a consumer's own inside a request's runs
+    its callbacks itself); outside any, to the next `commit()`. A rollback of the transaction,
+    also a bare `db.session.rollback()`, drops what waited.
     """
-    transaction = db.session().get_transaction() or db.session().begin()
-    g.setdefault("_after_commit", []).append((transaction, callback))
+    _waiting().append(callback)
 
 
 def commit() -> None:
     """Commit the unit of work, then run what waited for it (each callback once, in order)."""
-    transaction = db.session().get_transaction()
     db.session.commit()
-    callbacks = g.pop("_after_commit", []) if has_app_context() else []
-    for registered_in, callback in callbacks:
-        if registered_in is transaction:
-            callback()
+    waiting = _waiting() if has_app_context() else []
+    callbacks, waiting[:] = list(waiting), []
+    for callback in callbacks:
+        callback()
 
 
 def rollback() -> None:
     """Undo the unit of work; what waited for its commit is dropped."""
     db.session.rollback()
-    if has_app_context():
-        g.pop("_after_commit", None)
+    _drop_waiting()
 
 
 def commit_batch() -> None:
@@ -72,12 +71,31 @@ def commit_batch() -> None:
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """Commit what the block did, or roll it back if it raised: for CLI commands and jobs."""
+    frames = g.setdefault("_units_of_work", [])
+    frames.append([])
     try:
-        yield
-    except BaseException:
-        rollback()
-        raise
-    commit()
+        try:
+            yield
+        except BaseException:
+            rollback()
+            raise
+        commit()
+    finally:
+        frames.pop()
+
+
+def _waiting() -> list[Callable[[], Any]]:
+    """The callbacks of the innermost unit of work (or of work done outside any)."""
+    frames = g.get("_units_of_work")
+    return frames[-1] if frames else g.setdefault("_after_commit", [])
+
+
+def _drop_waiting(*_args: Any) -> None:
+    if has_app_context():
+        _waiting().clear()
+
+
+event.listen(Session, "after_rollback", _drop_waiting)
 
 
 def in_unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
