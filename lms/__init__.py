@@ -7,8 +7,12 @@ from typing import Any, Mapping
 from flask import Flask
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application; reads settings, binds extensions, registers the domain packages."""
+def create_app(config: Mapping[str, Any] | None = None, *, serve: bool = False) -> Flask:
+    """Build the application; reads settings, binds extensions, registers the domain packages.
+
+    `serve`: this process serves requests (wsgi.py says so; `flask run` is recognised), so the
+    in-process scheduler starts here when LMS_SCHEDULER asks for it.
+    """
     app = Flask(
         __name__,
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
@@ -22,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_navigation(app)
     init_domain_events(app)
     register_cli(app)
-    init_scheduler(app)
+    init_scheduler(app, serve or served_by_flask_run())
     return app
 
 
@@ -143,29 +147,26 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(lms_cli)
 
 
-def init_scheduler(app: Flask) -> None:
+def init_scheduler(app: Flask, serving: bool) -> None:
     """Start the in-process scheduler when LMS_SCHEDULER says so and this process serves requests.
 
-    Not for a CLI command other than `flask run` (`lms scheduler` runs its own), nor in the
-    reloader's watching process.
+    Never for a CLI command other than `flask run` (`lms scheduler` runs its own), nor in tests
+    unless they ask (`serve=True`), nor in the reloader's watching process.
     """
     from lms.notifications.scheduler import start_in_process
 
-    if serves_requests():
+    if serving:
         start_in_process(app)
 
 
-def serves_requests() -> bool:
-    """True under a WSGI server (no command line), or in the serving process of `flask run`."""
+def served_by_flask_run() -> bool:
+    """True in the serving process of `flask run` (not in its reloader's watcher)."""
     import click
-
-    context = click.get_current_context(silent=True)
-    if context is None:
-        return True
-    if context.info_name != "run":
-        return False
     from flask.helpers import get_debug_flag
 
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return False
     reloading = context.params.get("reload")
     if reloading is None:
         reloading = get_debug_flag()

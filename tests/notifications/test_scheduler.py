@@ -129,7 +129,7 @@ def test_create_app_starts_the_in_process_scheduler_when_asked_and_it_keeps_the_
     from tests.conftest import base_config
 
     config = dict(base_config(database_url, tmp_path), LMS_SCHEDULER="inprocess")
-    app = create_app(config)  # no request needed: the factory starts it
+    app = create_app(config, serve=True)  # as wsgi.py does; no request needed
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     try:
         assert scheduler.start_in_process(app) is False  # once per process
@@ -147,7 +147,7 @@ def test_create_app_starts_the_in_process_scheduler_when_asked_and_it_keeps_the_
     other.release()
 
 
-def test_a_command_other_than_run_does_not_start_the_scheduler(database_url, tmp_path):
+def test_a_command_other_than_run_and_a_test_do_not_start_the_scheduler(database_url, tmp_path):
     import click
 
     from lms import create_app
@@ -157,6 +157,25 @@ def test_a_command_other_than_run_does_not_start_the_scheduler(database_url, tmp
     with click.Context(click.Command("seed-demo"), info_name="seed-demo"):
         app = create_app(config)
     assert app.config["SQLALCHEMY_DATABASE_URI"] not in scheduler._started
+    create_app(config)  # a test, or any caller that does not say it serves
+    assert app.config["SQLALCHEMY_DATABASE_URI"] not in scheduler._started
+
+
+@pytest.mark.parametrize("reload, watcher, serves", [(False, False, True), (True, True, False),
+                                                    (True, False, True)])
+def test_flask_run_serves_but_its_reloaders_watcher_does_not(monkeypatch, reload, watcher, serves):
+    import click
+
+    from lms import served_by_flask_run
+
+    if watcher:
+        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    else:
+        monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    with click.Context(click.Command("run"), info_name="run") as context:
+        context.params["reload"] = reload
+        assert served_by_flask_run() is serves
+    assert served_by_flask_run() is False
 
 
 def test_interval_jobs_run_as_often_as_lms_scheduler_intervals_says(app):
