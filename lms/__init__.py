@@ -142,9 +142,9 @@ def init_domain_events(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import lms_cli
+    from lms.cli import commands
 
-    app.cli.add_command(lms_cli)
+    app.cli.add_command(commands())
 
 
 def init_scheduler(app: Flask, serving: bool) -> None:

@@ -126,14 +126,13 @@ def content_import(path: str | None, actor_email: str | None) -> None:
                f"{len(result.unchanged)} unchanged.")
 
 
-def _add_notification_commands() -> None:
+def commands() -> AppGroup:
+    """The `lms` group with the other packages' commands, as `register_cli` adds it to the app."""
     from lms.notifications.cli import COMMANDS
 
     for command in COMMANDS:
         lms_cli.add_command(command)
-
-
-_add_notification_commands()
+    return lms_cli
 
 
 certificates_cli = AppGroup("certificates", help="Completion and certificates.")
@@ -213,6 +212,6 @@ def main() -> None:
         name="lms", create_app=create_app, add_default_commands=False, add_version_option=False,
         load_dotenv=False, help="Kompetenscentret's own commands.",
     )
-    for name, command in lms_cli.commands.items():  # includes the `content` group
+    for name, command in commands().commands.items():  # includes the `content` group
         cli.add_command(command, name)
     cli.main(prog_name="lms")

@@ -95,9 +95,6 @@ def _drop_waiting(*_args: Any) -> None:
         _waiting().clear()
 
 
-event.listen(Session, "after_rollback", _drop_waiting)
-
-
 def in_unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def run_in_unit_of_work(*args: Any, **kwargs: Any) -> Any:
@@ -140,6 +137,8 @@ def refusal_undone() -> Iterator[None]:
 
 def init_unit_of_work(app: Flask) -> None:
     """Wrap every view registered so far; call it after the blueprints are registered."""
+    if not event.contains(Session, "after_rollback", _drop_waiting):  # also a bare rollback drops
+        event.listen(Session, "after_rollback", _drop_waiting)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
             app.view_functions[endpoint] = in_unit_of_work(view)
