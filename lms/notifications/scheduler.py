@@ -1,9 +1,9 @@
 """The scheduler: a few fixed jobs, each a tick that is safe to run twice, and one active scheduler.
 
 Production runs it as its own process (`lms scheduler`); the embedded demo runs it inside the web
-process, started by `create_app` (`init_scheduler`: under a WSGI server or `flask run`, never for
-another command nor in the reloader's watcher process). Whichever way,
-a leader lock lets only one scheduler work at a time: a PostgreSQL advisory lock held on a
+process, started by `create_app` (`init_scheduler`: when wsgi.py or `flask run` serves, never for
+another command, in tests unless asked, nor in the reloader's watcher). Whichever way, a leader
+lock lets only one scheduler work at a time: a PostgreSQL advisory lock held on a
 dedicated connection outside the pool, or a file lock beside the SQLite database. Another process
 waits and takes over when the holder dies. The outbox's dedupe keys and guarded claims would
 prevent a double send even without the lock; the lock saves the duplicate work.
