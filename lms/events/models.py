@@ -19,6 +19,8 @@ class EventKind(str, enum.Enum):
     PROGRESS_MADE = "progress.made"
     #: a cycle was published: `cycle_id`, `now`
     CYCLE_PUBLISHED = "cycle.published"
+    #: a certificate was issued (by the rules or by hand): `certificate_id`
+    CERTIFICATE_ISSUED = "certificate.issued"
     #: a decision about a place in a cycle: `enrolment_id`
     ENROLLED = "enrolment.enrolled"
     ENROLMENT_REQUESTED = "enrolment.pending"

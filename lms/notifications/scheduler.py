@@ -92,12 +92,6 @@ def _attendance_warnings(now: datetime) -> Any:
     return queue_attendance_warnings(now)
 
 
-def _certificate_notices(now: datetime) -> Any:
-    from lms.notifications.progress import queue_certificate_notices
-
-    return queue_certificate_notices(now)
-
-
 def _essay_notices(now: datetime) -> Any:
     from lms.notifications.progress import queue_essay_notices
 
@@ -163,7 +157,6 @@ JOBS: list[Job] = [
     Job("attendance-warnings", _attendance_warnings, "interval", {"minutes": 5}),
     Job("certificate-sweep", _certificate_sweep, "interval", {"minutes": 15}),
     Job("essay-notices", _essay_notices, "interval", {"minutes": 10}),
-    Job("certificate-notices", _certificate_notices, "interval", {"minutes": 5}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
     Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
