@@ -7,8 +7,12 @@ from typing import Any, Mapping
 from flask import Flask
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application; reads settings, binds extensions, registers the domain packages."""
+def create_app(config: Mapping[str, Any] | None = None, *, serve: bool = False) -> Flask:
+    """Build the application; reads settings, binds extensions, registers the domain packages.
+
+    `serve`: this process serves requests (wsgi.py says so; `flask run` is recognised), so the
+    in-process scheduler starts here when LMS_SCHEDULER asks for it.
+    """
     app = Flask(
         __name__,
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
@@ -20,8 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     init_unit_of_work(app)
     init_navigation(app)
-    register_domain_events()
+    init_domain_events(app)
     register_cli(app)
+    init_scheduler(app, serve or served_by_flask_run())
     return app
 
 
@@ -123,16 +128,45 @@ def register_blueprints(app: Flask) -> None:
     register_error_handlers(app)
 
 
-def register_domain_events() -> None:
-    """Packages that react to other packages' events (see lms/events.py)."""
-    from lms.certificates.receivers import connect as connect_certificates
-    from lms.needs.receivers import connect as connect_needs
+def init_domain_events(app: Flask) -> None:
+    """Who consumes which domain event, for this app (lms/events: one path from a change to its effects)."""
+    from lms.certificates.consumers import register_consumers as certificates
+    from lms.events import init_domain_events as start
+    from lms.needs.consumers import register_consumers as needs
+    from lms.notifications.consumers import register_consumers as notifications
 
-    connect_certificates()
-    connect_needs()
+    consumers = start(app)
+    for register_consumers in (certificates, needs, notifications):
+        register_consumers(consumers)
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import lms_cli
+    from lms.cli import commands
 
-    app.cli.add_command(lms_cli)
+    app.cli.add_command(commands())
+
+
+def init_scheduler(app: Flask, serving: bool) -> None:
+    """Start the in-process scheduler when LMS_SCHEDULER says so and this process serves requests.
+
+    Never for a CLI command other than `flask run` (`lms scheduler` runs its own), nor in tests
+    unless they ask (`serve=True`), nor in the reloader's watching process.
+    """
+    from lms.notifications.scheduler import start_in_process
+
+    if serving:
+        start_in_process(app)
+
+
+def served_by_flask_run() -> bool:
+    """True in the serving process of `flask run` (not in its reloader's watcher)."""
+    import click
+    from flask.helpers import get_debug_flag
+
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return False
+    reloading = context.params.get("reload")
+    if reloading is None:
+        reloading = get_debug_flag()
+    return not reloading or os.environ.get("WERKZEUG_RUN_MAIN") == "true"

@@ -1,4 +1,8 @@
-"""`flask --app lms lms <command>`, also installed as the console script `lms <command>`."""
+"""`flask --app lms lms <command>`, also installed as the console script `lms <command>`.
+
+Each command's changes are one unit of work (lms/core/unit_of_work.py): committed when it ends,
+rolled back if it fails; a sweep keeps its progress batch by batch.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
 
+from lms.core.unit_of_work import commit_batch, unit_of_work
 from lms.extensions import db
 
 lms_cli = AppGroup("lms", help="Kompetenscentret's own commands.")
@@ -47,13 +52,13 @@ def create_user_command(email, name, roles, organisation, locale, password) -> N
         if organisation_id is None:
             raise click.BadParameter(f"no organisation called {organisation!r}", param_hint="--organisation")
     try:
-        user = create_user(
-            email, name, roles=[Role(r) for r in roles], organisation_id=organisation_id,
-            password=password, locale=locale,
-        )
+        with unit_of_work():
+            user = create_user(
+                email, name, roles=[Role(r) for r in roles], organisation_id=organisation_id,
+                password=password, locale=locale,
+            )
     except (AccountError, WeakPassword) as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"Created {user.email} with roles {', '.join(sorted(r.value for r in user.roles))}")
 
 
@@ -64,7 +69,9 @@ def seed_demo_command() -> None:
 
     if current_app.config["LMS_MODE"] == "production":
         raise click.ClickException("seed-demo refuses to run in production mode")
-    for role, email, password in seed_demo():
+    with unit_of_work():
+        logins = seed_demo()
+    for role, email, password in logins:
         click.echo(f"{role} {email} {password}")
 
 
@@ -112,22 +119,20 @@ def content_import(path: str | None, actor_email: str | None) -> None:
     if not report.ok:
         _print_errors(report.errors)
         raise SystemExit(1)
-    with click.progressbar(length=len(report.courses), label="Importing courses") as bar:
+    with unit_of_work(), click.progressbar(length=len(report.courses), label="Importing courses") as bar:
         result = import_content(report.courses, report.errors, actor_id=actor.id if actor else None,
                                 on_course=lambda _course: bar.update(1))
-    db.session.commit()
     click.echo(f"Imported: {len(result.created)} created, {len(result.updated)} updated, "
                f"{len(result.unchanged)} unchanged.")
 
 
-def _add_notification_commands() -> None:
+def commands() -> AppGroup:
+    """The `lms` group with the other packages' commands, as `register_cli` adds it to the app."""
     from lms.notifications.cli import COMMANDS
 
     for command in COMMANDS:
         lms_cli.add_command(command)
-
-
-_add_notification_commands()
+    return lms_cli
 
 
 certificates_cli = AppGroup("certificates", help="Completion and certificates.")
@@ -140,8 +145,8 @@ def certificates_sweep() -> None:
     from lms.certificates.service import sweep
     from lms.db_types import utcnow
 
-    issued = sweep(utcnow())
-    db.session.commit()
+    with unit_of_work():
+        issued = sweep(utcnow(), after_each=commit_batch)
     click.echo(f"{issued} certificate(s) issued.")
 
 
@@ -184,15 +189,15 @@ def doctor_command(repair: bool) -> None:
     from lms.audit.service import record_event
     from lms.enrollment.consistency import repair_seats, seat_drift
 
-    drift = repair_seats() if repair else seat_drift()
-    for item in drift:
-        click.echo(f"cycle {item.cycle_id} ({item.title}): seats_taken={item.seats_taken}, "
-                   f"holding a seat={item.holding}, capacity={item.capacity}"
-                   + (f" -> repaired to {min(item.holding, item.capacity)}" if repair else ""))
-        if repair:
-            record_event(None, "cycle.seats_repaired", "cycle", item.cycle_id,
-                         seats_taken=item.seats_taken, holding=item.holding)
-    db.session.commit()
+    with unit_of_work():
+        drift = repair_seats() if repair else seat_drift()
+        for item in drift:
+            click.echo(f"cycle {item.cycle_id} ({item.title}): seats_taken={item.seats_taken}, "
+                       f"holding a seat={item.holding}, capacity={item.capacity}"
+                       + (f" -> repaired to {min(item.holding, item.capacity)}" if repair else ""))
+            if repair:
+                record_event(None, "cycle.seats_repaired", "cycle", item.cycle_id,
+                             seats_taken=item.seats_taken, holding=item.holding)
     if not drift:
         click.echo("No drift: every cycle's taken seats equal its enrolments holding a seat.")
     elif not repair:
@@ -207,6 +212,6 @@ def main() -> None:
         name="lms", create_app=create_app, add_default_commands=False, add_version_option=False,
         load_dotenv=False, help="Kompetenscentret's own commands.",
     )
-    for name, command in lms_cli.commands.items():  # includes the `content` group
+    for name, command in commands().commands.items():  # includes the `content` group
         cli.add_command(command, name)
     cli.main(prog_name="lms")

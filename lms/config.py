@@ -49,6 +49,8 @@ class Defaults:
     LMS_REMINDER_OFFSETS = (24, 2)  # hours before each session
     LMS_CHANGE_NOTICE_DELAY_MINUTES = 5
     LMS_NOTICE_LOOKBACK_HOURS = 72
+    LMS_EVENT_MAX_ATTEMPTS = 5  # tries of one domain event's consumer before it is left with its error
+    LMS_EVENT_RETENTION_DAYS = 30  # consumed domain events are deleted after this many days; 0: kept
     LMS_SCHEDULER = None  # "inprocess" or "off"; None: in-process in the demo, off otherwise
     LMS_SCHEDULER_INTERVALS: dict[str, float] = {}  # seconds between runs, by job id, e.g. {"outbox-dispatch": 10}
     LMS_CONTENT_DIR = None  # courses_content/ beside the lms package

@@ -72,7 +72,10 @@ LEARNER_COUNT = 60
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
-    """Create the demo center once; return one login per role as (role, email, password)."""
+    """Create the demo center once; return one login per role as (role, email, password).
+
+    The caller's unit of work commits it (`lms seed-demo`).
+    """
     password_hash = hash_password(DEMO_PASSWORD)
     organisations = _seed_organisations()
     _seed_staff(organisations, password_hash)
@@ -87,7 +90,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_privacy_demo()
     seed_signup_demo()
     seed_members_demo(password_hash)
-    db.session.commit()
+    db.session.flush()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),
         ("coordinator", "samordnare@kompetenscentret.example", DEMO_PASSWORD),

@@ -8,6 +8,7 @@ from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
 from lms.enrollment.models import Enrolment
+from lms.events.models import DomainEvent
 from lms.community.models import (
     BoardPost, BoardReport, BoardThread, CommunityPreference, DirectoryOrganisation, DirectoryProfile,
 )
@@ -35,7 +36,7 @@ __all__ = [
     "Certificate",
     "Attendance", "AttendanceRule", "AttendanceWarning",
     "AttemptAnswer", "Question", "Quiz", "QuizAttempt",
-    "AuditEvent", "ContentVersion", "Course", "CourseCompetenceArea", "CourseSdg", "LoginSession",
+    "AuditEvent", "DomainEvent", "ContentVersion", "Course", "CourseCompetenceArea", "CourseSdg", "LoginSession",
     "Module", "ModuleProgress", "Organisation", "Role", "Sector", "User", "UserRole",
     "CalendarFeed", "CycleReminderSetting", "Notification", "NotificationPreference", "OutboxMessage",
     "ClassSession", "Cycle", "CycleTrainer", "Enrolment", "Room", "SessionChange",

@@ -133,3 +133,14 @@ def make_finished_cycle(course=None, *, learners: int = 3, trainers=(), first_da
     people = make_participants(cycle, learners, now=planned_at)
     finish_ended_cycles(datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))
     return cycle, people
+
+
+def consume_events() -> int:
+    """Commit the test's work as a request's unit of work does, and consume the domain events it
+    recorded (lms/events): what a request shows at once, a service called directly shows after this.
+    """
+    from lms.core.unit_of_work import commit
+    from lms.events import catch_up
+
+    commit()
+    return catch_up()

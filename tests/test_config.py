@@ -114,3 +114,31 @@ def test_the_wsgi_entry_point_freezes_what_start_up_made(tmp_path):
     frozen = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
                             cwd=root, env=env, capture_output=True, text=True, check=True).stdout
     assert int(frozen) > 10_000
+
+
+def _documented_settings() -> set[str]:
+    """The names in the first column of docs/configuration.md's table of settings."""
+    import re
+
+    text = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row)}
+
+
+def test_every_setting_of_lms_config_is_documented_in_docs_configuration():
+    from lms.config import Defaults
+
+    documented = _documented_settings()
+    settings = {name for name in vars(Defaults) if name.isupper()}
+    missing = settings - documented - {"SQLALCHEMY_DATABASE_URI"}  # documented as DATABASE_URL
+    assert "DATABASE_URL" in documented
+    assert not missing, f"settings of lms/config.py missing in docs/configuration.md: {sorted(missing)}"
+
+
+def test_docs_configuration_names_no_setting_that_lms_config_lacks():
+    from lms.config import Defaults
+
+    passed_through = {"LMS_RATELIMIT_STORAGE_URI", "LMS_SESSION_COOKIE_SECURE", "LMS_SECURE_COOKIES",
+                      "DATABASE_URL"}  # read from the environment, or any Flask setting with LMS_
+    unknown = _documented_settings() - set(vars(Defaults)) - passed_through
+    assert not unknown, f"docs/configuration.md documents settings lms/config.py lacks: {sorted(unknown)}"

@@ -55,7 +55,7 @@ def test_two_web_processes_and_a_scheduler_work_together(environment, tmp_path):
         for port in ports
     ]
     scheduler_env = dict(environment, LMS_SCHEDULER="inprocess",  # and the ticks this test waits for every second
-                         LMS_SCHEDULER_INTERVALS='{"outbox-dispatch": 1, "enrolment-notices": 1}')
+                         LMS_SCHEDULER_INTERVALS='{"outbox-dispatch": 1, "domain-events": 1}')
     schedulers = [start_scheduler(scheduler_env, tmp_path / f"scheduler-{n}.log") for n in (1, 2)]
     try:
         for port in ports:

@@ -24,7 +24,8 @@ from lms.attendance.rules import AttendanceSummary, SessionFacts, Standing, summ
 from lms.audit.service import record_event
 from lms.auth.models import User
 from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.events import progress_made
+from lms import events
+from lms.events import EventKind
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, SessionStatus
 from lms.core.unit_of_work import DomainError
@@ -101,7 +102,7 @@ def record_attendance(session: ClassSession, user_id: int, status: AttendanceSta
                  old=old_status.value if old_status else None, new=status.value, method=method.value,
                  note=new_note)
     update_warnings(user_id, session.cycle_id, now)
-    progress_made.send(user_id, now=now)
+    events.record(EventKind.PROGRESS_MADE, user_id=user_id, now=now)
     return Recorded(attendance, True)
 
 

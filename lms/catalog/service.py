@@ -19,7 +19,8 @@ from lms.catalog.models import (
 )
 from lms.db_types import utcnow
 from lms.quizzes.importing import sync_quiz
-from lms.events import progress_made
+from lms import events
+from lms.events import EventKind
 from lms.extensions import db
 
 
@@ -285,7 +286,7 @@ def mark_module_done(user_id: int, module: Module) -> bool:
         return False
     db.session.add(ModuleProgress(user_id=user_id, module_id=module.id))
     db.session.flush()
-    progress_made.send(user_id, now=utcnow())
+    events.record(EventKind.PROGRESS_MADE, user_id=user_id, now=utcnow())
     return True
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms import events
 from lms.audit.service import record_event
 from lms.auth.models import User
 from lms.catalog.labels import sdg_name
@@ -28,6 +29,7 @@ from lms.certificates.codes import new_code, normalise
 from lms.certificates.models import Certificate, IssueOrigin
 from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.enrollment.service import complete
+from lms.events import EventKind
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
 from lms.planning.queries import with_trainers
@@ -103,8 +105,9 @@ def issue_certificate(user_id: int, cycle_id: int, now: datetime, *, actor_id: i
         # issued at the same moment by another request or the sweep: that one stands
         return existing_certificate(user_id, cycle_id)
     _mark_enrolment_completed(user_id, cycle_id)
-    record_event(actor_id, "certificate.issued", "certificate", certificate.id,
+    record_event(actor_id, EventKind.CERTIFICATE_ISSUED.value, "certificate", certificate.id,
                  user_id=user_id, cycle_id=cycle_id, manual=bool(reason), reason=reason or "")
+    events.record(EventKind.CERTIFICATE_ISSUED, certificate_id=certificate.id)
     return certificate
 
 

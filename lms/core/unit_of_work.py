@@ -20,6 +20,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, flash, g, has_app_context, redirect
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 
@@ -36,14 +38,20 @@ class DomainError(ValueError):
 
 
 def after_commit(callback: Callable[[], Any]) -> None:
-    """Run `callback` once the current unit of work has committed; never if it rolls back."""
-    g.setdefault("_after_commit", []).append(callback)
+    """Run `callback` once the current unit of work has committed; never if it rolls back.
+
+    The callback belongs to the innermost unit of work (a consumer's own inside a request's runs
+    its callbacks itself); outside any, to the next `commit()`. A rollback of the transaction,
+    also a bare `db.session.rollback()`, drops what waited.
+    """
+    _waiting().append(callback)
 
 
 def commit() -> None:
     """Commit the unit of work, then run what waited for it (each callback once, in order)."""
     db.session.commit()
-    callbacks = g.pop("_after_commit", []) if has_app_context() else []
+    waiting = _waiting() if has_app_context() else []
+    callbacks, waiting[:] = list(waiting), []
     for callback in callbacks:
         callback()
 
@@ -51,19 +59,40 @@ def commit() -> None:
 def rollback() -> None:
     """Undo the unit of work; what waited for its commit is dropped."""
     db.session.rollback()
-    if has_app_context():
-        g.pop("_after_commit", None)
+    _drop_waiting()
+
+
+def commit_batch() -> None:
+    """End one batch's unit of work and begin the next: for a job that keeps its progress batch
+    by batch on purpose (a stopped sweep keeps what it did; the next run does the rest)."""
+    commit()
 
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """Commit what the block did, or roll it back if it raised: for CLI commands and jobs."""
+    frames = g.setdefault("_units_of_work", [])
+    frames.append([])
     try:
-        yield
-    except BaseException:
-        rollback()
-        raise
-    commit()
+        try:
+            yield
+        except BaseException:
+            rollback()
+            raise
+        commit()
+    finally:
+        frames.pop()
+
+
+def _waiting() -> list[Callable[[], Any]]:
+    """The callbacks of the innermost unit of work (or of work done outside any)."""
+    frames = g.get("_units_of_work")
+    return frames[-1] if frames else g.setdefault("_after_commit", [])
+
+
+def _drop_waiting(*_args: Any) -> None:
+    if has_app_context():
+        _waiting().clear()
 
 
 def in_unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,6 +151,8 @@ def _begin_before_a_savepoint() -> None:
 
 def init_unit_of_work(app: Flask) -> None:
     """Wrap every view registered so far; call it after the blueprints are registered."""
+    if not event.contains(Session, "after_rollback", _drop_waiting):  # also a bare rollback drops
+        event.listen(Session, "after_rollback", _drop_waiting)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
             app.view_functions[endpoint] = in_unit_of_work(view)

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms import events
+from lms.events import EventKind
 from lms.audit.service import record_event
 from lms.auth.models import Role, User
 from lms.auth.permissions import can_manage_user, has_any_role
@@ -118,9 +120,20 @@ def enrol(user_id: int, cycle: Cycle, *, now: datetime, actor_id: int | None = N
         if seated:  # asked again at the same moment from another request: that one stands
             release_seat(cycle)
         raise EnrolmentError(_l("Already signed up for this cycle."))
-    record_event(actor_id or user_id, "enrolment." + enrolment.status.value, "enrolment",
-                 enrolment.id, user_id=user_id, cycle_id=cycle.id)
+    _decided(PLACED[enrolment.status], enrolment, actor_id or user_id)
     return enrolment
+
+
+#: the event of each place `enrol` gives
+PLACED = {EnrolmentStatus.ENROLLED: EventKind.ENROLLED, EnrolmentStatus.PENDING: EventKind.ENROLMENT_REQUESTED,
+          EnrolmentStatus.WAITLISTED: EventKind.WAITLISTED}
+
+
+def _decided(kind: EventKind, enrolment: Enrolment, actor_id: int | None) -> None:
+    """Keep the decision in the audit log and tell its consumers (lms/events), in this transaction."""
+    record_event(actor_id, kind.value, "enrolment", enrolment.id,
+                 user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
+    events.record(kind, enrolment_id=enrolment.id)
 
 
 def _insert(user_id: int, cycle: Cycle, status: EnrolmentStatus, values: dict, *,
@@ -222,8 +235,7 @@ def withdraw(enrolment: Enrolment, *, actor_id: int | None, now: datetime) -> li
     if enrolment.cycle.status is not CycleStatus.PUBLISHED:
         raise EnrolmentError(_l("This cycle is over; nothing to withdraw from."))
     left = _change(enrolment, EnrolmentStatus.WITHDRAWN, WITHDRAWABLE, withdrawn_at=now)
-    record_event(actor_id, "enrolment.withdrawn", "enrolment", enrolment.id,
-                 user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
+    _decided(EventKind.ENROLMENT_WITHDRAWN, enrolment, actor_id)
     if left not in HOLDS_SEAT:
         return []
     release_seat(enrolment.cycle)
@@ -249,8 +261,7 @@ def fill_free_seats(cycle: Cycle, *, now: datetime, actor_id: int | None = None)
             break
         if _promote(candidate, cycle, now):
             promoted.append(candidate)
-            record_event(actor_id, "enrolment.promoted", "enrolment", candidate.id,
-                         user_id=candidate.user_id, cycle_id=cycle.id)
+            _decided(EventKind.PROMOTED, candidate, actor_id)
         else:
             release_seat(cycle)  # someone else promoted or withdrew them meanwhile
         tried.append(candidate.id)
@@ -278,8 +289,7 @@ def approve(enrolment: Enrolment, *, actor_id: int, now: datetime) -> None:
     if not transition(enrolment, EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED, enrolled_at=now,
                       decided_by_id=actor_id, decided_at=now):
         raise _no_longer_pending(enrolment)
-    record_event(actor_id, "enrolment.approved", "enrolment", enrolment.id,
-                 user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
+    _decided(EventKind.ENROLMENT_APPROVED, enrolment, actor_id)
 
 
 def decline(enrolment: Enrolment, *, actor_id: int, now: datetime) -> list[Enrolment]:
@@ -287,8 +297,7 @@ def decline(enrolment: Enrolment, *, actor_id: int, now: datetime) -> list[Enrol
     if not transition(enrolment, EnrolmentStatus.PENDING, EnrolmentStatus.DECLINED,
                       decided_by_id=actor_id, decided_at=now):
         raise _no_longer_pending(enrolment)
-    record_event(actor_id, "enrolment.declined", "enrolment", enrolment.id,
-                 user_id=enrolment.user_id, cycle_id=enrolment.cycle_id)
+    _decided(EventKind.ENROLMENT_DECLINED, enrolment, actor_id)
     release_seat(enrolment.cycle)
     return fill_free_seats(enrolment.cycle, now=now, actor_id=actor_id)
 

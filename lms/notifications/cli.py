@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lms.core.unit_of_work import unit_of_work
 from lms.db_types import utcnow
-from lms.extensions import db
 
 
 @click.command("scheduler")
@@ -59,10 +59,9 @@ def reminders_command(dry_run: bool, hours: int) -> None:
         for reminder in planned:
             _echo_reminder(reminder, now)
         click.echo(f"{len(planned)} reminder(s) in the next {hours} hours; nothing was queued.")
-        db.session.rollback()
         return
-    queued = queue_due_reminders(now)
-    db.session.commit()
+    with unit_of_work():
+        queued = queue_due_reminders(now)
     for reminder in queued:
         _echo_reminder(reminder, now)
     click.echo(f"{len(queued)} reminder(s) queued.")
@@ -136,8 +135,8 @@ def outbox_retry(message_ids: tuple[int, ...], all_failed: bool) -> None:
     if not ids:
         raise click.UsageError("give message ids, or --all-failed")
     now = utcnow()
-    done = [message_id for message_id in ids if retry(message_id, now)]
-    db.session.commit()
+    with unit_of_work():
+        done = [message_id for message_id in ids if retry(message_id, now)]
     for message_id in sorted(set(ids) - set(done)):
         click.echo(f"{message_id}: not failed (or no such message); left as it is", err=True)
     click.echo(f"{len(done)} message(s) will be retried.")

@@ -17,8 +17,7 @@ from lms.extensions import db
 from lms.notifications.compose import deliver
 from lms.notifications.failed_mail import queue_failed_mail_digest
 from lms.notifications.models import MessageStatus, Notification, OutboxMessage
-from lms.notifications.notices import queue_enrolment_notices
-from lms.notifications.progress import queue_attendance_warnings, queue_certificate_notices
+from lms.notifications.progress import queue_attendance_warnings
 from lms.notifications.reminders import (
     Reminder, people_of_cycles, planned_reminders, queue_due_reminders, reminder_notice,
 )
@@ -32,9 +31,7 @@ def seed_notifications_demo() -> None:
     from lms.demo import learner_email
 
     now = utcnow()
-    queue_enrolment_notices(now)
     queue_attendance_warnings(now)
-    queue_certificate_notices(now)
     _past_reminders(now)
     _coming_reminders(now)
     queue_due_reminders(now)

@@ -1,8 +1,9 @@
 """Messages about changes: sessions moved, added or cancelled, cycles cancelled, enrolment decisions.
 
-The planning work stores each change as a `SessionChange` row and the enrolment work records
-each decision as an `AuditEvent`, both in the transaction of the change itself; these ticks turn
-them into messages, so nothing is lost if the process dies right after the change. A burst of
+The planning work stores each change as a `SessionChange` row in the transaction of the change
+itself, and a tick turns them into messages, so nothing is lost if the process dies right after
+the change (the tick waits for a burst of edits to settle, which an event consumer would not).
+An enrolment decision is a domain event (lms/events): `enrolment_notice` is its consumer. A burst of
 edits to one session waits until it has been quiet for LMS_CHANGE_NOTICE_DELAY_MINUTES and then
 goes out as one message about the session as it is now. A notice about a session that still waits
 to be sent (the mail server was away) is superseded by the next one, which tells the time the
@@ -17,15 +18,14 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from lms.audit.models import AuditEvent
 from lms.auth.models import User
+from lms.db_types import utcnow
 from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.events import DomainEvent, EventKind
 from lms.extensions import db
 from lms.notifications.calendar import session_event
 from lms.notifications.compose import Invite, Notice, absolute_url, deliver
 from lms.notifications.kinds import Kind
-from lms.notifications.models import Notification
-from lms.notifications.outbox import existing_keys
 from lms.notifications.reminders import people_of_cycles
 from lms.notifications.timeliness import before_of_notice, supersede_change_notices, waiting_change_notices
 from lms.planning.models import (
@@ -138,53 +138,40 @@ def _parse(value: str | None) -> datetime | None:
 # --- enrolment decisions ---------------------------------------------------------------------
 
 ENROLMENT_KINDS = {
-    "enrolment.enrolled": Kind.ENROLMENT_CONFIRMED,
-    "enrolment.approved": Kind.ENROLMENT_CONFIRMED,
-    "enrolment.waitlisted": Kind.ENROLMENT_WAITLISTED,
-    "enrolment.promoted": Kind.ENROLMENT_PROMOTED,
-    "enrolment.declined": Kind.ENROLMENT_DECLINED,
+    EventKind.ENROLLED: Kind.ENROLMENT_CONFIRMED,
+    EventKind.ENROLMENT_APPROVED: Kind.ENROLMENT_CONFIRMED,
+    EventKind.WAITLISTED: Kind.ENROLMENT_WAITLISTED,
+    EventKind.PROMOTED: Kind.ENROLMENT_PROMOTED,
+    EventKind.ENROLMENT_DECLINED: Kind.ENROLMENT_DECLINED,
 }
 
 
-def enrolment_key(event: AuditEvent) -> str:
-    return f"{ENROLMENT_KINDS[event.action].value}:event:{event.id}"
+def enrolment_key(event: DomainEvent) -> str:
+    return f"{ENROLMENT_KINDS[EventKind(event.kind)].value}:event:{event.id}"
 
 
-def queue_enrolment_notices(now: datetime) -> int:
-    """The tick: a message for each recent enrolment decision not yet told. Safe to run twice.
+def enrolment_notice(event: DomainEvent) -> None:
+    """The consumer of an enrolment decision: a message to the learner, once (the dedupe key).
 
-    Only events of the last LMS_NOTICE_LOOKBACK_HOURS are looked at: a confirmation days late
-    is noise, and the window keeps the tick cheap.
+    A decision older than LMS_NOTICE_LOOKBACK_HOURS when it is consumed (the consumer failed for
+    days) is not told any more: a confirmation days late is noise.
     """
-    since = now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"])
-    events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.action.in_(list(ENROLMENT_KINDS)),
-                                 AuditEvent.object_type == "enrolment", AuditEvent.created_at >= since,
-                                 AuditEvent.created_at <= now)
-        .order_by(AuditEvent.id)
-    ).scalars().all()
-    taken = existing_keys(Notification, [enrolment_key(e) for e in events])
-    return sum(_enrolment_notice(e, now) for e in events if enrolment_key(e) not in taken)
-
-
-def _enrolment_notice(event: AuditEvent, now: datetime) -> int:
+    now = utcnow()
+    if event.created_at < now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"]):
+        return
     enrolment = db.session.execute(
-        select(Enrolment).where(Enrolment.id == event.object_id)
+        select(Enrolment).where(Enrolment.id == event.payload["enrolment_id"])
         .options(joinedload(Enrolment.user), joinedload(Enrolment.cycle).joinedload(Cycle.course))
     ).scalar_one_or_none()
-    if enrolment is None or enrolment.cycle.status is not CycleStatus.PUBLISHED:
-        return 0
-    kind = ENROLMENT_KINDS[event.action]
+    if enrolment is None or enrolment.cycle.status is not CycleStatus.PUBLISHED or not enrolment.user.is_active:
+        return
+    kind = ENROLMENT_KINDS[EventKind(event.kind)]
     cycle = enrolment.cycle
     link = absolute_url("enrollment.cycle", cycle_id=cycle.id)
+    ahead = [s for s in cycle.sessions if s.starts_at > now and not s.cancelled]
     seated = kind is Kind.ENROLMENT_CONFIRMED or (
         kind is Kind.ENROLMENT_PROMOTED and enrolment.status is EnrolmentStatus.ENROLLED)
-    invite = None
-    if seated:
-        events = [session_event(s, url=link) for s in cycle.sessions if s.starts_at > now and not s.cancelled]
-        invite = Invite(events, "REQUEST", cycle.course.title)
+    invite = Invite([session_event(s, url=link) for s in ahead], "REQUEST", cycle.course.title) if seated else None
     context = {"cycle": cycle, "course": cycle.course, "enrolment": enrolment,
-               "awaiting_approval": enrolment.status is EnrolmentStatus.PENDING,
-               "sessions": [s for s in cycle.sessions if s.starts_at > now and not s.cancelled]}
-    notice = Notice(kind, enrolment_key(event), kind.value, context, link, invite)
-    return int(deliver(enrolment.user, notice, now=now)) if enrolment.user.is_active else 0
+               "awaiting_approval": enrolment.status is EnrolmentStatus.PENDING, "sessions": ahead}
+    deliver(enrolment.user, Notice(kind, enrolment_key(event), kind.value, context, link, invite), now=now)

@@ -39,6 +39,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.core.unit_of_work import unit_of_work
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, Notification, OutboxMessage
 from lms.notifications.transports import Transport
@@ -292,9 +293,9 @@ def dispatch(transport: Transport, now: datetime, *, limit: int | None = None,
     monotonic clock); the outcomes carry the batch's time.
     """
     claimer = claimer or claimer_id()
-    report = DispatchReport(reclaimed=reclaim_stuck(now))
-    claims = claim_due(now, limit or current_app.config["LMS_OUTBOX_BATCH"], claimer)
-    db.session.commit()
+    with unit_of_work():  # the batch's claim, kept before anything is sent
+        report = DispatchReport(reclaimed=reclaim_stuck(now))
+        claims = claim_due(now, limit or current_app.config["LMS_OUTBOX_BATCH"], claimer)
     _send_claims(transport, claims, now, claimer, report)
     return report
 
@@ -304,11 +305,11 @@ def _send_claims(transport: Transport, claims: list[Claim], now: datetime, claim
     started, beaten = time.monotonic(), now
     for claim in claims:
         moment = now + timedelta(seconds=time.monotonic() - started)
-        if moment - beaten >= HEARTBEAT_EVERY:
-            heartbeat(claimer, moment)
-            beaten = moment
-        _send_one(transport, claim, now, report)
-        db.session.commit()
+        with unit_of_work():  # one message: its outcome is kept before the next is sent
+            if moment - beaten >= HEARTBEAT_EVERY:
+                heartbeat(claimer, moment)
+                beaten = moment
+            _send_one(transport, claim, now, report)
 
 
 def _send_one(transport: Transport, claim: Claim, now: datetime, report: DispatchReport) -> None:
@@ -364,8 +365,8 @@ def send_now(message_id: int, transport: Transport, now: datetime) -> DispatchRe
         return [] if row is None else [Claim(message_id, row)]
 
     report = DispatchReport()
-    claims = claim_this()
-    db.session.commit()
+    with unit_of_work():
+        claims = claim_this()
     _send_claims(transport, claims, now, claimer_id(), report)
     return report
 

@@ -4,7 +4,7 @@ and a cycle's reminder lead times for coordinators. They join the package's one 
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -20,14 +20,7 @@ from lms.notifications.forms import ActionForm, CycleRemindersForm, PreferencesF
 from lms.notifications.kinds import kind_label, status_label
 from lms.notifications.models import MessageStatus, Notification
 from lms.notifications.routes import bp
-from lms.notifications.scheduler import start_in_process
 from lms.planning.queries import load_cycle
-
-
-@bp.before_app_request
-def _start_scheduler() -> None:
-    """The embedded default runs the scheduler in the web process, from its first request."""
-    start_in_process(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _checked(form: ActionForm) -> None:

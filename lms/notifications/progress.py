@@ -1,14 +1,13 @@
 """Messages about a learner's progress: low-attendance warnings and issued certificates.
 
-The attendance work stores each warning as an `AttendanceWarning` row (once per kind) and the
-certificates work issues `Certificate` rows, both in the transaction of the change; these ticks
-turn them into messages. Safe to run twice: the dedupe keys hold.
+The attendance work stores each warning as an `AttendanceWarning` row (once per kind) in the
+transaction of the change, and a tick turns them into messages; an issued certificate is a domain
+event (lms/events) whose consumer is `certificate_notice`. Safe to run twice: the dedupe keys hold.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -16,10 +15,11 @@ from sqlalchemy.orm import joinedload
 from lms.attendance.models import AttendanceWarning, WarningKind
 from lms.auth.models import User
 from lms.certificates.models import Certificate
+from lms.db_types import utcnow
+from lms.events import DomainEvent
 from lms.extensions import db
 from lms.notifications.compose import Notice, absolute_url, deliver
 from lms.notifications.kinds import Kind
-from lms.notifications.models import Notification
 from lms.planning.models import Cycle
 
 
@@ -84,29 +84,24 @@ def _warning_notices(warning: AttendanceWarning, now: datetime) -> int:
 CERTIFICATE_KEY = "certificate_issued:certificate:"
 
 
-def queue_certificate_notices(now: datetime) -> int:
-    """The tick: tell each learner about a certificate issued in the last LMS_NOTICE_LOOKBACK_HOURS."""
-    since = now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"])
-    # the key in SQL, so that certificates already told are not even loaded: after a busy week
-    # thousands are in the window, and the tick runs every few minutes
-    told = select(Notification.id).where(
-        Notification.dedupe_key == sa.literal(CERTIFICATE_KEY) + sa.cast(Certificate.id, sa.String))
-    certificates = db.session.execute(
-        select(Certificate).where(Certificate.issued_at >= since, Certificate.issued_at <= now,
-                                  Certificate.revoked_at.is_(None), ~told.exists())
+def certificate_notice(event: DomainEvent) -> None:
+    """The consumer of an issued certificate: tell the learner, once (the dedupe key).
+
+    Not for a certificate revoked meanwhile, nor one consumed more than LMS_NOTICE_LOOKBACK_HOURS
+    after it was issued (the consumer failed for days).
+    """
+    now = utcnow()
+    if event.created_at < now - timedelta(hours=current_app.config["LMS_NOTICE_LOOKBACK_HOURS"]):
+        return
+    certificate = db.session.execute(
+        select(Certificate).where(Certificate.id == event.payload["certificate_id"])
         .options(joinedload(Certificate.user), joinedload(Certificate.cycle).joinedload(Cycle.course))
-        .order_by(Certificate.id)
-    ).scalars().all()
-    link = absolute_url("certificates.mine")
-    return sum(
-        deliver(c.user, Notice(Kind.CERTIFICATE_ISSUED, _certificate_key(c), "certificate_issued",
-                               {"cycle": c.cycle, "course": c.cycle.course}, link), now=now)
-        for c in certificates if c.user.is_active
-    )
-
-
-def _certificate_key(certificate: Certificate) -> str:
-    return f"{CERTIFICATE_KEY}{certificate.id}"
+    ).scalar_one_or_none()
+    if certificate is None or certificate.revoked_at is not None or not certificate.user.is_active:
+        return
+    context = {"cycle": certificate.cycle, "course": certificate.cycle.course}
+    deliver(certificate.user, Notice(Kind.CERTIFICATE_ISSUED, f"{CERTIFICATE_KEY}{certificate.id}",
+                                     "certificate_issued", context, absolute_url("certificates.mine")), now=now)
 
 
 def queue_essay_notices(now: datetime) -> int:

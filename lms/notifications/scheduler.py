@@ -1,8 +1,9 @@
 """The scheduler: a few fixed jobs, each a tick that is safe to run twice, and one active scheduler.
 
 Production runs it as its own process (`lms scheduler`); the embedded demo runs it inside the web
-process, started by the first request (so never in the reloader's watcher process). Whichever way,
-a leader lock lets only one scheduler work at a time: a PostgreSQL advisory lock held on a
+process, started by `create_app` (`init_scheduler`: when wsgi.py or `flask run` serves, never for
+another command, in tests unless asked, nor in the reloader's watcher). Whichever way, a leader
+lock lets only one scheduler work at a time: a PostgreSQL advisory lock held on a
 dedicated connection outside the pool, or a file lock beside the SQLite database. Another process
 waits and takes over when the holder dies. The outbox's dedupe keys and guarded claims would
 prevent a double send even without the lock; the lock saves the duplicate work.
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from lms.core.unit_of_work import commit_batch, unit_of_work
 from lms.db_types import utcnow
 from lms.extensions import db
 from lms.notifications.outbox import claimer_id
@@ -53,8 +55,8 @@ def _dispatch(now: datetime) -> Any:
     claimer = lock.holder if lock is not None else claimer_id("once")
     total = DispatchReport()
     if lock is not None and lock.take_over():
-        total.reclaimed += reclaim_former_leaders(claimer, now)
-        db.session.commit()
+        with unit_of_work():
+            total.reclaimed += reclaim_former_leaders(claimer, now)
     transport, batch = transport_from_config(current_app.config), current_app.config["LMS_OUTBOX_BATCH"]
     started, moment = time.monotonic(), now
     while True:
@@ -68,7 +70,7 @@ def _dispatch(now: datetime) -> Any:
 def _reminders(now: datetime) -> Any:
     from lms.notifications.reminders import queue_due_reminders
 
-    return len(queue_due_reminders(now, after_each=db.session.commit))
+    return len(queue_due_reminders(now, after_each=commit_batch))
 
 
 def _change_notices(now: datetime) -> Any:
@@ -77,22 +79,17 @@ def _change_notices(now: datetime) -> Any:
     return queue_change_notices(now)
 
 
-def _enrolment_notices(now: datetime) -> Any:
-    from lms.notifications.notices import queue_enrolment_notices
+def _domain_events(now: datetime) -> Any:
+    """What the consumers of domain events left (lms/events): a crash, a failure to try again."""
+    from lms.events import catch_up
 
-    return queue_enrolment_notices(now)
+    return catch_up(now)
 
 
 def _attendance_warnings(now: datetime) -> Any:
     from lms.notifications.progress import queue_attendance_warnings
 
     return queue_attendance_warnings(now)
-
-
-def _certificate_notices(now: datetime) -> Any:
-    from lms.notifications.progress import queue_certificate_notices
-
-    return queue_certificate_notices(now)
 
 
 def _essay_notices(now: datetime) -> Any:
@@ -110,7 +107,7 @@ def _account_request_notices(now: datetime) -> Any:
 def _certificate_sweep(now: datetime) -> Any:
     from lms.certificates.service import sweep
 
-    return sweep(now, after_each=db.session.commit)
+    return sweep(now, after_each=commit_batch)
 
 
 def _finish_cycles(now: datetime) -> Any:
@@ -122,7 +119,7 @@ def _finish_cycles(now: datetime) -> Any:
 def _evaluation_invitations(now: datetime) -> Any:
     from lms.evaluations.invitations import queue_evaluation_invitations
 
-    return queue_evaluation_invitations(now, after_each=db.session.commit)
+    return queue_evaluation_invitations(now, after_each=commit_batch)
 
 
 def _failed_mail_digest(now: datetime) -> Any:
@@ -132,15 +129,17 @@ def _failed_mail_digest(now: datetime) -> Any:
 
 
 def _retention(now: datetime) -> Any:
+    from lms.events import purge_consumed
     from lms.notifications.outbox import purge_old
     from lms.privacy.retention import apply_retention
 
-    return purge_old(now) + apply_retention(now).total
+    return purge_old(now) + purge_consumed(now) + apply_retention(now).total
 
 
 @dataclass(frozen=True)
 class Job:
-    """One fixed job: `run(now)` does a tick of work; the job runner commits it."""
+    """One fixed job: `run(now)` does a tick of work in a unit of work (a job that keeps its
+    progress batch by batch ends each batch's own with `commit_batch`)."""
 
     id: str
     run: Callable[[datetime], Any]
@@ -153,12 +152,11 @@ JOBS: list[Job] = [
     Job("outbox-dispatch", _dispatch, "interval", {"seconds": 30}),
     Job("reminder-sweep", _reminders, "interval", {"minutes": 1}),
     Job("change-notices", _change_notices, "interval", {"minutes": 1}),
-    Job("enrolment-notices", _enrolment_notices, "interval", {"minutes": 1}),
+    Job("domain-events", _domain_events, "interval", {"minutes": 1}),
     Job("account-request-notices", _account_request_notices, "interval", {"minutes": 1}),
     Job("attendance-warnings", _attendance_warnings, "interval", {"minutes": 5}),
     Job("certificate-sweep", _certificate_sweep, "interval", {"minutes": 15}),
     Job("essay-notices", _essay_notices, "interval", {"minutes": 10}),
-    Job("certificate-notices", _certificate_notices, "interval", {"minutes": 5}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
     Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
@@ -177,11 +175,9 @@ def run_job(app: Flask, job: Job, now: datetime | None = None, lock: LeaderLock 
     with app.app_context():
         g.scheduler_lock = lock
         try:
-            result = job.run(now or utcnow())
-            db.session.commit()
-            return result
+            with unit_of_work():
+                return job.run(now or utcnow())
         except Exception:  # noqa: BLE001  (the next tick tries again)
-            db.session.rollback()
             app.logger.exception("scheduler: job %s failed", job.id)
             return None
         finally:

@@ -21,7 +21,8 @@ from lms.auth.models import Role, User, UserRole
 from lms.catalog.models import Course
 from lms.core.display_text import clean_display_text
 from lms.enrollment.service import fill_free_seats
-from lms.events import cycle_published
+from lms import events
+from lms.events import EventKind
 from lms.extensions import db
 from lms.planning.models import (
     ClassSession, Cycle, CycleStatus, CycleTrainer, PlanningError, Room, SessionChange,
@@ -239,7 +240,7 @@ def publish_cycle(cycle: Cycle, *, actor_id: int | None, now: datetime) -> None:
     cycle.published_at = now
     db.session.flush()
     record_event(actor_id, "cycle.published", "cycle", cycle.id, title=cycle.title)
-    cycle_published.send(cycle, now=now)
+    events.record(EventKind.CYCLE_PUBLISHED, cycle_id=cycle.id, now=now)
 
 
 def cancel_cycle(cycle: Cycle, *, actor_id: int | None, now: datetime) -> int:

@@ -15,6 +15,7 @@ from lms.enrollment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.certificates.conftest import AFTER_THE_CYCLE
 from tests.conftest import base_config
+from tests.factories import consume_events
 
 
 def _count() -> int:
@@ -49,6 +50,7 @@ def test_completion_is_issued_as_soon_as_the_last_module_is_done(setting):
     learner = setting.enrol("Snabb Person", attended=5, modules_done=1)
     assert _count() == 0
     mark_module_done(learner.id, setting.course.modules[1])
+    consume_events()
     assert _count() == 1
 
 
@@ -127,4 +129,5 @@ def test_the_roll_call_that_reaches_the_minimum_issues_the_certificate(setting):
     assert _count() == 0
     record_attendance(fourth, learner.id, AttendanceStatus.PRESENT, method=AttendanceMethod.ROLL_CALL,
                       actor_id=setting.trainer.id, now=AFTER_THE_CYCLE)
+    consume_events()
     assert _count() == 1

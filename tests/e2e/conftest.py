@@ -59,6 +59,7 @@ class LiveServer:
 
 def serve_demo(folder: Path) -> LiveServer:
     """The demo center, seeded into a fresh database in `folder`, served on 127.0.0.1."""
+    from lms.core.unit_of_work import unit_of_work
     from lms.demo import seed_demo
 
     config = base_config(f"sqlite:///{folder / 'live.sqlite3'}", folder)
@@ -67,7 +68,8 @@ def serve_demo(folder: Path) -> LiveServer:
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        logins = seed_demo()
+        with unit_of_work():
+            logins = seed_demo()
     server = LiveServer(app)
     server.logins = {role: (email, password) for role, email, password in logins}
     server.start()

@@ -9,7 +9,7 @@ from lms.needs import demand, service
 from lms.notifications.models import Notification, OutboxMessage
 from lms.planning import service as planning
 from tests.factories import (
-    make_course, make_cycle, make_organisation, make_participants, make_user,
+    consume_events, make_course, make_cycle, make_organisation, make_participants, make_user,
 )
 
 NOW = datetime(2029, 10, 1, 12, 0, tzinfo=timezone.utc)
@@ -63,6 +63,7 @@ def test_interested_learners_are_told_once_when_a_cycle_opens(app):
     service.register_interest(anna.id, course, now=NOW)  # twice: still one interest
     cycle = make_cycle(course, first_date=date(2030, 2, 4), published=False, now=NOW)
     planning.publish_cycle(cycle, actor_id=None, now=NOW)
+    consume_events()
     expected = {f"interest:cycle:{cycle.id}:user:{anna.id}", f"interest:cycle:{cycle.id}:user:{bert.id}"}
     assert _keys(OutboxMessage) == expected and _keys(Notification) == expected
     interest = service.interest_of(anna.id, course.id)
@@ -72,6 +73,7 @@ def test_interested_learners_are_told_once_when_a_cycle_opens(app):
 
     second = make_cycle(course, first_date=date(2030, 4, 1), published=False, now=NOW)
     planning.publish_cycle(second, actor_id=None, now=NOW)
+    consume_events()
     assert service.notify_interested(second, now=NOW) == 0
     assert _keys(OutboxMessage) == expected, "told once, not again for the next cycle"
 
@@ -99,10 +101,12 @@ def test_renewed_interest_after_a_missed_cycle_is_told_again(app):
     learner = make_user()
     service.register_interest(learner.id, course, now=NOW)
     first = make_cycle(course, first_date=date(2030, 1, 7), sessions=1, now=NOW)
+    consume_events()
     later = datetime(2030, 3, 1, tzinfo=timezone.utc)  # the first cycle has ended
     service.register_interest(learner.id, course, now=later)
     assert service.interest_of(learner.id, course.id).notified_at is None
     second = make_cycle(course, first_date=date(2030, 5, 6), now=later)
+    consume_events()
     assert {first.id, second.id} == {int(k.split(":")[2]) for k in _keys(OutboxMessage)}
 
 

@@ -2,10 +2,10 @@
 from datetime import timedelta
 
 from lms.attendance.models import AttendanceWarning, WarningKind
-from lms.certificates.models import Certificate, IssueOrigin
 from lms.db_types import utcnow
 from lms.extensions import db
-from lms.notifications.progress import queue_attendance_warnings, queue_certificate_notices
+from lms.notifications.progress import queue_attendance_warnings
+from tests.factories import consume_events
 from tests.notifications.conftest import NOW, notifications_of, outbox_rows
 
 
@@ -30,18 +30,20 @@ def test_an_attendance_warning_goes_to_the_learner_and_the_trainer_once(world):
 
 
 def test_an_issued_certificate_is_announced_once_and_a_revoked_one_not(world):
+    from lms.certificates.service import issue_certificate
+
+    consume_events()  # what setting up the world recorded
     now = utcnow()
-    for learner, revoked in ((world.anna, None), (world.bo, now)):
-        db.session.add(Certificate(user_id=learner.id, cycle_id=world.cycle.id, code=f"KC-{learner.id:09d}",
-                                   origin=IssueOrigin.AUTOMATIC, issued_at=now, design="standard",
-                                   snapshot={}, revoked_at=revoked, revoke_reason="fel" if revoked else None))
-    db.session.commit()
-    assert queue_certificate_notices(now) == 1
-    db.session.commit()
-    assert queue_certificate_notices(now) == 0
-    [row] = outbox_rows(user_id=world.anna.id)
+    told = issue_certificate(world.anna.id, world.cycle.id, now, actor_id=world.trainer.id, reason="klar")
+    revoked = issue_certificate(world.bo.id, world.cycle.id, now, actor_id=world.trainer.id, reason="klar")
+    revoked.revoked_at, revoked.revoke_reason = now, "fel"  # revoked before the notice went out
+    consume_events()
+    consume_events()  # and the job, once more: nothing twice
+    assert told.user_id == world.anna.id
+    assert outbox_rows(user_id=world.bo.id, kind="certificate_issued") == []
+    [row] = outbox_rows(user_id=world.anna.id, kind="certificate_issued")
     assert row.subject == "Ditt intyg: Föreningsekonomi (Våren 2027)" and "/my/certificates" in row.body_text
-    assert [n.kind for n in notifications_of(world.anna)] == ["certificate_issued"]
+    assert [n.kind for n in notifications_of(world.anna)].count("certificate_issued") == 1
 
 
 def _record(session, user, status, when):

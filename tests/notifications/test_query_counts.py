@@ -1,19 +1,17 @@
 """The ticks that run every few minutes make as many SQL queries with three times the data.
 
 The reminder sweep with nothing due reads neither the people nor their reminders, and one with
-everything already queued loads no object; certificate notices already sent are not even loaded.
+everything already queued loads no object.
 bench/notifications.py measures the same ticks at ×30.
 """
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event
 
 from bench.datagen import Size, generate
-from lms.certificates.models import Certificate
 from lms.extensions import db
-from lms.notifications.progress import queue_certificate_notices
 from lms.notifications.reminders import planned_reminders, queue_due_reminders
 from tests.conftest import _empty_all_tables
 
@@ -62,12 +60,7 @@ def _costs() -> dict[str, int]:
     _, queued = _tick(_reminder_sweep, TUESDAY_NOON)
     all_queued, none = _tick(_reminder_sweep, TUESDAY_NOON + timedelta(minutes=1))
     assert queued > 0 and none == 0
-    db.session.execute(update(Certificate).values(issued_at=NOW))  # all of them to announce
-    _, announced = _tick(queue_certificate_notices, NOW)
-    all_told, none = _tick(queue_certificate_notices, NOW + timedelta(minutes=5))
-    assert announced > 0 and none == 0
-    return {"sweep, nothing due": len(quiet), "sweep, all queued": len(all_queued),
-            "certificate notices, all told": len(all_told)}
+    return {"sweep, nothing due": len(quiet), "sweep, all queued": len(all_queued)}
 
 
 def costs_with_three_times_the_data(costs: Callable[[], dict[str, int]]) -> tuple[dict[str, int], dict[str, int]]:
@@ -84,4 +77,3 @@ def costs_with_three_times_the_data(costs: Callable[[], dict[str, int]]) -> tupl
 def test_the_ticks_make_as_many_queries_with_three_times_the_data(app):
     small, larger = costs_with_three_times_the_data(_costs)
     assert larger == small
-    assert small["certificate notices, all told"] == 1

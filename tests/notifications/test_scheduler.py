@@ -18,7 +18,7 @@ def test_the_jobs_have_stable_unique_ids():
     ids = [job.id for job in JOBS]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", job_id) for job_id in ids)
-    assert {"outbox-dispatch", "reminder-sweep", "change-notices", "enrolment-notices", "cycle-finish", "certificate-sweep",
+    assert {"outbox-dispatch", "reminder-sweep", "change-notices", "domain-events", "cycle-finish", "certificate-sweep",
             "retention"} <= set(ids)
 
 
@@ -120,14 +120,18 @@ def test_in_process_only_in_the_demo_unless_told(app, mode, setting, expected):
 
 def test_tests_and_production_do_not_start_a_scheduler_thread(app, client):
     client.get("/")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] not in scheduler._running
     assert scheduler.start_in_process(app) is False
 
 
-def test_in_process_the_first_request_starts_one_scheduler_that_keeps_the_lock(app, client):
-    app.config["LMS_SCHEDULER"] = "inprocess"
+def test_create_app_starts_the_in_process_scheduler_when_asked_and_it_keeps_the_lock(database_url, tmp_path):
+    from lms import create_app
+    from tests.conftest import base_config
+
+    config = dict(base_config(database_url, tmp_path), LMS_SCHEDULER="inprocess")
+    app = create_app(config, serve=True)  # as wsgi.py does; no request needed
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     try:
-        client.get("/")
         assert scheduler.start_in_process(app) is False  # once per process
         other = LeaderLock(url)
         deadline = time.monotonic() + 10
@@ -137,8 +141,41 @@ def test_in_process_the_first_request_starts_one_scheduler_that_keeps_the_lock(a
         assert not other.acquire()  # a second process would wait
     finally:
         scheduler.stop_in_process(app)
+        with app.app_context():
+            db.engine.dispose()
     assert other.acquire()
     other.release()
+
+
+def test_a_command_other_than_run_and_a_test_do_not_start_the_scheduler(database_url, tmp_path):
+    import click
+
+    from lms import create_app
+    from tests.conftest import base_config
+
+    config = dict(base_config(database_url, tmp_path), LMS_SCHEDULER="inprocess")
+    with click.Context(click.Command("seed-demo"), info_name="seed-demo"):
+        app = create_app(config)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] not in scheduler._started
+    create_app(config)  # a test, or any caller that does not say it serves
+    assert app.config["SQLALCHEMY_DATABASE_URI"] not in scheduler._started
+
+
+@pytest.mark.parametrize("reload, watcher, serves", [(False, False, True), (True, True, False),
+                                                    (True, False, True)])
+def test_flask_run_serves_but_its_reloaders_watcher_does_not(monkeypatch, reload, watcher, serves):
+    import click
+
+    from lms import served_by_flask_run
+
+    if watcher:
+        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    else:
+        monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    with click.Context(click.Command("run"), info_name="run") as context:
+        context.params["reload"] = reload
+        assert served_by_flask_run() is serves
+    assert served_by_flask_run() is False
 
 
 def test_interval_jobs_run_as_often_as_lms_scheduler_intervals_says(app):

@@ -1,0 +1,15 @@
+"""Completion is checked as soon as something that can complete a cycle happened."""
+from __future__ import annotations
+
+from lms.events import DomainEvent, EventConsumers, EventKind
+
+
+def register_consumers(events: EventConsumers) -> None:
+    events.register(EventKind.PROGRESS_MADE, "certificates.check-completion", check_completion)
+
+
+def check_completion(event: DomainEvent) -> None:
+    """Idempotent: a certificate already issued for a cycle is not issued again."""
+    from lms.certificates.service import check_learner
+
+    check_learner(event.payload["user_id"], event.moment("now"))
