@@ -61,7 +61,7 @@ def generate(scale: int | Size, now: datetime, seed: int = 2026) -> dict[str, in
     from lms.catalog.models import Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress
     from lms.certificates.codes import new_code
     from lms.certificates.models import Certificate, IssueOrigin
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.extensions import db
     from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, RecurrenceKind, Room
 

@@ -134,7 +134,7 @@ def add_due_sessions(now: datetime, seed: int = 2026) -> int:
     """500 published cycles, each with one session 12 hours from `now`, 19 learners and a trainer."""
     from lms.auth.models import Role, UserRole
     from lms.catalog.models import Course
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.extensions import db
     from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, RecurrenceKind, Room
 

@@ -53,7 +53,7 @@ def people_and_things(now: datetime) -> dict:
     from lms.auth.models import Role, User, UserRole
     from lms.catalog.models import Module
     from lms.certificates.models import Certificate
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.extensions import db
     from lms.notifications.feeds import feed_token, new_feed
     from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer

@@ -97,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.quizzes.routes import bp as quizzes_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
-    from lms.enrollment.routes import bp as enrollment_bp
+    from lms.enrolment.routes import bp as enrolment_bp
     from lms.notifications.pages import bp as notifications_bp  # with the views of notifications.routes
     from lms.planning.routes import bp as planning_bp
     from lms.community.routes import bp as community_bp
@@ -111,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(planning_bp)
-    app.register_blueprint(enrollment_bp)
+    app.register_blueprint(enrolment_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(quizzes_bp)

@@ -187,7 +187,7 @@ def restore_command(path: str, yes: bool) -> None:
 def doctor_command(repair: bool) -> None:
     """Check that every cycle's taken seats equal its enrolments holding a seat (exit 1 on drift)."""
     from lms.audit.service import record_event
-    from lms.enrollment.consistency import repair_seats, seat_drift
+    from lms.enrolment.consistency import repair_seats, seat_drift
 
     with unit_of_work():
         drift = repair_seats() if repair else seat_drift()

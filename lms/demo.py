@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from lms.enrollment.demo import seed_members_demo
+from lms.enrolment.demo import seed_members_demo
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email

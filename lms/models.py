@@ -7,7 +7,7 @@ from lms.auth.models import LoginSession, Organisation, Role, Sector, User, User
 from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
-from lms.enrollment.models import Enrolment
+from lms.enrolment.models import Enrolment
 from lms.events.models import DomainEvent
 from lms.community.models import (
     BoardPost, BoardReport, BoardThread, CommunityPreference, DirectoryOrganisation, DirectoryProfile,

@@ -110,7 +110,7 @@ def make_cycle(course=None, *, title: str | None = None, first_date=None, start=
 def make_participants(cycle, count: int = 3, *, now=None, organisation=None):
     """`count` new learners enrolled (seated) in `cycle`, as a coordinator would enrol them."""
     from lms.db_types import utcnow
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
 
     people = [make_user(organisation=organisation) for _ in range(count)]
     for person in people:

@@ -1,5 +1,5 @@
 """The seat-consistency check for tests: after any test that changes enrolments, nothing drifts."""
-from lms.enrollment.consistency import seat_drift
+from lms.enrolment.consistency import seat_drift
 from lms.extensions import db
 
 

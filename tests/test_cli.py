@@ -81,7 +81,7 @@ def test_the_console_script_lists_the_commands():
 def test_the_demo_dates_nothing_in_the_future(app, runner):
     """A demo request "an hour in the future" came from people acting after a cycle published "now"."""
     from lms.db_types import utcnow
-    from lms.enrollment.models import Enrolment
+    from lms.enrolment.models import Enrolment
 
     assert runner.invoke(args=["lms", "seed-demo"]).exit_code == 0
     now = utcnow()

@@ -16,7 +16,7 @@ from lms.api.pagination import paginate
 from lms.api.spec import operation
 from lms.catalog.models import Course
 from lms.catalog.service import get_course, search_catalogue
-from lms.enrollment.service import enrolment_open
+from lms.enrolment.service import enrolment_open
 from lms.planning.models import ClassSession, Cycle, CycleStatus
 from lms.planning.queries import load_cycle, upcoming_cycles_for_courses
 

@@ -1,6 +1,6 @@
 """The caller's own enrolments and schedule; enrolling others for coordinators and contacts.
 
-The seat rules are lms.enrollment.service's: one conditional UPDATE takes a seat, so the last
+The seat rules are lms.enrolment.service's: one conditional UPDATE takes a seat, so the last
 seat goes to exactly one request; a full cycle puts people on the wait-list, as the web form
 does, unless the request says `"join_waitlist": false` (then 409 cycle-full).
 """
@@ -24,8 +24,8 @@ from lms.api.auth import api_token, api_user
 from lms.auth.models import Role, User
 from lms.auth.permissions import can_manage_user, has_any_role
 from lms.auth.service import find_user_by_email
-from lms.enrollment import queries, service
-from lms.enrollment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrolment import queries, service
+from lms.enrolment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus
 from lms.planning.queries import load_cycle

@@ -21,8 +21,8 @@ from lms.api.models import TokenScope
 from lms.api.pagination import paginate
 from lms.api.problems import ApiProblem
 from lms.api.spec import operation
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.queries import cycle_roster, waitlist_positions
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.queries import cycle_roster, waitlist_positions
 from lms.extensions import db
 from lms.planning import service
 from lms.planning.models import Cycle, CycleStatus, PlanningError, RecurrenceKind

@@ -12,7 +12,7 @@ from lms.api.pagination import PAGE_FIELDS
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.attendance.rules import Standing
 from lms.core.input import EARLIEST_DATE, LATEST_DATE, MAX_ID
-from lms.enrollment.models import EnrolmentStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.planning.models import CycleStatus, RecurrenceKind, SessionStatus
 
 

@@ -22,7 +22,7 @@ from lms.attendance.service import (
     HOLDING, excused_policies, excused_policy, left_at, session_facts, sessions_facts_of, summary_for,
 )
 from lms.auth.models import User
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
 from lms.planning.queries import cycle_heading

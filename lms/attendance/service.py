@@ -23,7 +23,7 @@ from lms.attendance.models import (
 from lms.attendance.rules import AttendanceSummary, SessionFacts, Standing, summarise
 from lms.audit.service import record_event
 from lms.auth.models import User
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms import events
 from lms.events import EventKind
 from lms.extensions import db

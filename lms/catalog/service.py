@@ -301,7 +301,7 @@ def my_learning(user_id: int) -> list[CourseProgress]:
     A cycle one is enrolled in, wait-listed for or has asked to join shows from the start, not
     only once a module is done; courses without progress yet come after those with progress.
     """
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.planning.models import Cycle
 
     rows = db.session.execute(

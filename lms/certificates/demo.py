@@ -9,7 +9,7 @@ from lms.auth.models import User
 from lms.catalog.service import mark_module_done
 from lms.certificates import service
 from lms.db_types import utcnow
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle, CycleStatus
 from lms.quizzes import service as quizzes

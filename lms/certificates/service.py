@@ -27,8 +27,8 @@ from lms.catalog.queries import with_topics
 from lms.catalog.service import done_module_ids
 from lms.certificates.codes import new_code, normalise
 from lms.certificates.models import Certificate, IssueOrigin
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.service import complete
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.service import complete
 from lms.events import EventKind
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus

@@ -20,7 +20,7 @@ from lms.community.models import (
     BoardPost, BoardReport, BoardThread, CommunityPreference, ReplyChoice, ReportOutcome,
 )
 from lms.community.notify import MessageKind, absolute_url, send
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle, CycleStatus, CycleTrainer
 from lms.core.unit_of_work import DomainError

@@ -62,7 +62,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
         NavGroup("learning", _l("My learning"), (
             NavItem(_l("Courses"), "catalog.catalogue", EVERYONE),
             NavItem(_l("My courses"), "catalog.my_learning"),
-            NavItem(_l("My schedule"), "enrollment.my_schedule", learner),
+            NavItem(_l("My schedule"), "enrolment.my_schedule", learner),
             NavItem(_l("Check in"), "attendance.checkin", learner),
             NavItem(_l("My attendance"), "attendance.mine", learner),
             NavItem(_l("My certificates"), "certificates.mine"),
@@ -81,9 +81,9 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
         NavGroup("planning", _l("Plan"), (
             NavItem(_l("Dashboard"), "reports.dashboard", coordinator),
             NavItem(_l("Planning"), "planning.index", coordinator),
-            NavItem(_l("Enrolment requests"), "enrollment.requests", coordinator),
+            NavItem(_l("Enrolment requests"), "enrolment.requests", coordinator),
             NavItem(_l("Account requests"), "signup.requests", coordinator),
-            NavItem(_l("Members"), "enrollment.members_page", coordinator),
+            NavItem(_l("Members"), "enrolment.members_page", coordinator),
             NavItem(_l("Attendance"), "attendance.index", coordinator),
             NavItem(_l("Course content"), "catalog.manage", coordinator),
             NavItem(_l("Quizzes"), "quizzes.index", coordinator),
@@ -92,8 +92,8 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Competence report"), "reports.organisation_report", coordinator),
         ), roles=coordinator),
         NavGroup("organisation", _l("Organisation"), (
-            NavItem(_l("Members"), "enrollment.members_page", contact),
-            NavItem(_l("Enrolment requests"), "enrollment.requests", contact),
+            NavItem(_l("Members"), "enrolment.members_page", contact),
+            NavItem(_l("Enrolment requests"), "enrolment.requests", contact),
             NavItem(_l("Account requests"), "signup.requests", contact),
             NavItem(_l("Attendance"), "attendance.index", contact),
             NavItem(_l("Competence report"), "reports.organisation_report", contact),

@@ -21,8 +21,8 @@ from lms.auth.models import Role, User
 from lms.catalog.models import Module
 from lms.catalog.service import done_module_ids
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.queries import ATTENDING, waitlist_positions
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.queries import ATTENDING, waitlist_positions
 from lms.extensions import db
 from lms.notifications.failed_mail import panel_for
 from lms.planning.models import ClassSession, Cycle, CycleStatus, CycleTrainer, SessionStatus
@@ -147,7 +147,7 @@ def _own_records(user_id: int, cycle_ids: list[int]) -> dict[int, dict[int, Atte
 
 
 def _current_enrolments(user_id: int) -> list[Enrolment]:
-    """As lms.enrollment.queries.my_enrolments, in published cycles, without the course's extras.
+    """As lms.enrolment.queries.my_enrolments, in published cycles, without the course's extras.
 
     The page makes as many queries whether or not the person has any (no eager loads that run only
     on rows found)."""
@@ -160,7 +160,7 @@ def _current_enrolments(user_id: int) -> list[Enrolment]:
 
 
 def _pending_enrolments(user: User) -> list[Enrolment]:
-    """The requests lms.enrollment.queries.pending_requests finds for this person, lean (see above)."""
+    """The requests lms.enrolment.queries.pending_requests finds for this person, lean (see above)."""
     query = (select(Enrolment).join(Enrolment.user).where(Enrolment.status == EnrolmentStatus.PENDING)
              .options(joinedload(Enrolment.user), joinedload(Enrolment.cycle).options(*CYCLE_HEADING))
              .order_by(Enrolment.requested_at, Enrolment.id))
@@ -324,7 +324,7 @@ class ContactStart:
 
 
 def _takes_enrolments_at(now: datetime):  # type: ignore[no-untyped-def]
-    """In SQL, lms.enrollment.service.enrolment_open: inside the window, with a session still ahead."""
+    """In SQL, lms.enrolment.service.enrolment_open: inside the window, with a session still ahead."""
     ahead = select(ClassSession.id).where(ClassSession.cycle_id == Cycle.id, ClassSession.starts_at > now,
                                           ClassSession.status != SessionStatus.CANCELLED)
     return and_(or_(Cycle.enrolment_opens_at.is_(None), Cycle.enrolment_opens_at <= now),

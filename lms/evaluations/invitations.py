@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.community.notify import MessageKind, absolute_url, send
-from lms.enrollment.models import Enrolment
+from lms.enrolment.models import Enrolment
 from lms.evaluations import service
 from lms.evaluations.models import EvaluationParticipation
 from lms.extensions import db

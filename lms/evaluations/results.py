@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from lms.enrollment.models import Enrolment
+from lms.enrolment.models import Enrolment
 from lms.evaluations.models import (
     OVERALL, EvaluationAnswer, EvaluationParticipation, EvaluationQuestion, EvaluationResponse,
     QuestionKind,

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.evaluations.models import (
     BUILTIN_QUESTIONS, CourseQuestionExclusion, EvaluationAnswer, EvaluationParticipation,
     EvaluationQuestion, EvaluationResponse, QuestionKind,

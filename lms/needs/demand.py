@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from lms.catalog.content import COMPETENCE_AREAS
 from lms.catalog.models import Course
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.evaluations.results import course_ratings
 from lms.extensions import db
 from lms.needs.models import CompetenceNeed, CompetenceNeedSdg, CourseInterest

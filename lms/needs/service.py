@@ -160,7 +160,7 @@ def notify_interested(cycle: Cycle, *, now: datetime) -> int:
     if not claimed:
         return 0
     users = db.session.execute(select(User).where(User.id.in_(claimed)).order_by(User.id)).scalars()
-    link = absolute_url("enrollment.cycle", cycle_id=cycle.id)
+    link = absolute_url("enrolment.cycle", cycle_id=cycle.id)
     context = {"cycle": cycle, "course": cycle.course}
     return sum(send(user, MessageKind.COURSE_OPENED, interest_key(cycle.id, user.id), "needs/course_opened",
                     context, link, now=now) for user in users if user.is_active)

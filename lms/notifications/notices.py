@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.db_types import utcnow
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.events import DomainEvent, EventKind
 from lms.extensions import db
 from lms.notifications.calendar import session_event
@@ -82,7 +82,7 @@ def _session_notices(group: list[SessionChange], now: datetime) -> int:
     if kind is None or session.cycle.status is not CycleStatus.PUBLISHED:
         return 0
     before = next((c.details.get("before") for c in group if c.details.get("before")), None)
-    link = absolute_url("enrollment.cycle", cycle_id=session.cycle_id)
+    link = absolute_url("enrolment.cycle", cycle_id=session.cycle_id)
     method = "CANCEL" if kind is Kind.SESSION_CANCELLED else "REQUEST"
     invite = Invite([session_event(session, url=link)], method, session.cycle.course.title)
     context = {"session": session, "cycle": session.cycle, "course": session.cycle.course,
@@ -107,7 +107,7 @@ def _cycle_cancellations(groups: dict[int, list[SessionChange]], now: datetime) 
     queued = 0
     for cycle_id, sessions in sessions_by_cycle.items():
         cycle = sessions[0].cycle
-        link = absolute_url("enrollment.cycle", cycle_id=cycle_id)
+        link = absolute_url("enrolment.cycle", cycle_id=cycle_id)
         events = [session_event(s, url=link) for s in sorted(sessions, key=lambda s: s.starts_at)]
         for user, enrolled in _cycle_people(cycle):
             notice = Notice(Kind.CYCLE_CANCELLED, f"cycle_cancelled:cycle:{cycle_id}:user:{user.id}",
@@ -167,7 +167,7 @@ def enrolment_notice(event: DomainEvent) -> None:
         return
     kind = ENROLMENT_KINDS[EventKind(event.kind)]
     cycle = enrolment.cycle
-    link = absolute_url("enrollment.cycle", cycle_id=cycle.id)
+    link = absolute_url("enrolment.cycle", cycle_id=cycle.id)
     ahead = [s for s in cycle.sessions if s.starts_at > now and not s.cancelled]
     seated = kind is Kind.ENROLMENT_CONFIRMED or (
         kind is Kind.ENROLMENT_PROMOTED and enrolment.status is EnrolmentStatus.ENROLLED)

@@ -25,7 +25,7 @@ from sqlalchemy import and_, or_, select, union, union_all
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.calendar import session_event
 from lms.notifications.compose import Invite, Notice, absolute_url, queue_rendered, render_for
@@ -256,7 +256,7 @@ def queue_due_reminders(now: datetime, *, after_each: Callable[[], None] | None 
 def reminder_notice(reminder: Reminder) -> Notice:
     session = reminder.session
     cycle = session.cycle
-    link = absolute_url("enrollment.cycle", cycle_id=cycle.id)
+    link = absolute_url("enrolment.cycle", cycle_id=cycle.id)
     return Notice(
         kind=Kind.REMINDER, dedupe_key=reminder.dedupe_key, template="reminder", link=link,
         context={"session": session, "cycle": cycle, "course": cycle.course, "room": session.room,

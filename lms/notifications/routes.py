@@ -10,7 +10,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.auth.urls import safe_next_url
 from lms.db_types import utcnow
-from lms.enrollment.queries import sessions_for_user
+from lms.enrolment.queries import sessions_for_user
 from lms.extensions import limiter
 from lms.notifications import feeds
 from lms.notifications.calendar import build_calendar, session_event
@@ -28,7 +28,7 @@ def personal_feed_url(user_id: int) -> str | None:
 
 
 def _ics(sessions: list[ClassSession], name: str, filename: str) -> Response:
-    events = [session_event(s, url=url_for("enrollment.cycle", cycle_id=s.cycle_id, _external=True))
+    events = [session_event(s, url=url_for("enrolment.cycle", cycle_id=s.cycle_id, _external=True))
               for s in sessions]
     body = build_calendar(events, name=name, zone=local_zone(), generated_at=utcnow())
     response = Response(body, mimetype="text/calendar")
@@ -67,7 +67,7 @@ def new_feed():
     """Make a (new) subscription address; an earlier one stops working."""
     feeds.new_feed(current_user.id, now=utcnow())
     flash(_("Your calendar address is ready. Add it to your calendar app as a subscription."), "success")
-    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))
+    return redirect(safe_next_url(request.form.get("next"), url_for("enrolment.my_schedule")))
 
 
 @bp.post("/my/calendar/revoke")
@@ -75,4 +75,4 @@ def new_feed():
 def revoke_feed():
     feeds.revoke_feeds(current_user.id, now=utcnow())
     flash(_("Your calendar address no longer works."), "success")
-    return redirect(safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule")))
+    return redirect(safe_next_url(request.form.get("next"), url_for("enrolment.my_schedule")))

@@ -18,7 +18,7 @@ from lms.auth.models import User
 from lms.auth.service import find_user_by_email
 from lms.catalog.models import Course
 from lms.db_types import utcnow
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning import service
 from lms.planning.models import Cycle, RecurrenceKind, Room

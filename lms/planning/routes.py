@@ -12,12 +12,12 @@ from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
-from lms.enrollment.queries import cycle_roster, waitlist_positions
+from lms.enrolment.queries import cycle_roster, waitlist_positions
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
 from lms.planning import queries, service
 from lms.planning.forms import CycleForm, RoomForm, SessionForm
-from lms.enrollment.models import ENROLMENT_STATUS_LABELS
+from lms.enrolment.models import ENROLMENT_STATUS_LABELS
 from lms.planning.models import (
     CYCLE_STATUS_LABELS, ClassSession, Cycle, CycleStatus, PlanningError,
     RecurrenceKind, Room, session_status_label,

@@ -20,7 +20,7 @@ from lms.audit.service import record_event
 from lms.auth.models import Role, User, UserRole
 from lms.catalog.models import Course
 from lms.core.display_text import clean_display_text
-from lms.enrollment.service import fill_free_seats
+from lms.enrolment.service import fill_free_seats
 from lms import events
 from lms.events import EventKind
 from lms.extensions import db

@@ -28,7 +28,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.service import record_event
 from lms.auth.models import LoginSession, User
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.models import CalendarFeed, Notification, NotificationPreference, OutboxMessage
 from lms.planning.models import Cycle, CycleStatus, CycleTrainer
@@ -96,7 +96,7 @@ def erase_user(user_id: int, *, actor_id: int | None, now: datetime, why: str = 
 
 def _give_up_seats(user_id: int, now: datetime) -> int:
     """Leave running cycles (the seat goes to the wait-list); finished cycles keep their record."""
-    from lms.enrollment.service import withdraw
+    from lms.enrolment.service import withdraw
 
     open_places = db.session.execute(
         select(Enrolment).join(Cycle, Cycle.id == Enrolment.cycle_id)

@@ -24,7 +24,7 @@ from lms.audit.models import AuditEvent
 from lms.auth.models import LoginSession, User
 from lms.catalog.models import Module, ModuleProgress
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment
+from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.notifications.models import CalendarFeed, Notification, NotificationPreference, OutboxMessage
 from lms.planning.models import ClassSession, Cycle

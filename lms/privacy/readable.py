@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from lms.attendance.models import METHOD_LABELS, STATUS_LABELS, AttendanceMethod, AttendanceStatus, WarningKind
 from lms.auth.labels import ROLE_LABELS
 from lms.auth.models import Role
-from lms.enrollment.models import ENROLMENT_STATUS_LABELS, EnrolmentStatus
+from lms.enrolment.models import ENROLMENT_STATUS_LABELS, EnrolmentStatus
 from lms.notifications.kinds import KIND_LABELS, Kind
 
 COLUMN_LABELS = {

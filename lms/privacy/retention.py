@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, UserRole
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, OutboxMessage
 from lms.planning.models import Cycle, CycleStatus

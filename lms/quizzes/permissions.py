@@ -53,7 +53,7 @@ def results_scope(user: User, quiz: Quiz, cycle_id: int | None):  # type: ignore
 
     Trainers see only learners of the cycles they teach; coordinators see everyone, or one cycle.
     """
-    from lms.enrollment.models import Enrolment
+    from lms.enrolment.models import Enrolment
 
     staff = user.has_role(Role.ADMIN, Role.COORDINATOR)
     cycles = _all_cycles(quiz.module.course_id) if staff else _taught_cycles(user, quiz.module.course_id)

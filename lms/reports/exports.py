@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from lms.core.exports import Sheet
-from lms.enrollment.models import ENROLMENT_STATUS_LABELS
+from lms.enrolment.models import ENROLMENT_STATUS_LABELS
 from lms.reports.service import Line, OrganisationReport
 
 

@@ -17,7 +17,7 @@ from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus, Excuse
 from lms.auth.models import User
 from lms.catalog.models import Course, CourseCompetenceArea, CourseSdg
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import CycleAttendance, cycles_attendance
 from lms.attendance.rules import AttendanceSummary
-from lms.enrollment.models import EnrolmentStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.planning.models import Cycle, CycleStatus
 from lms.reports.queries import Tally
 

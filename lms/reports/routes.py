@@ -12,7 +12,7 @@ from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.exports import to_csv, to_xlsx
 from lms.db_types import utcnow
-from lms.enrollment.models import ENROLMENT_STATUS_LABELS
+from lms.enrolment.models import ENROLMENT_STATUS_LABELS
 from lms.extensions import db
 from lms.reports import charts, service, transcript as transcripts
 from lms.reports.exports import report_sheets

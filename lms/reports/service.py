@@ -21,7 +21,7 @@ from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course
 from lms.core.paging import Page
-from lms.enrollment.models import EnrolmentStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, Room, SessionStatus
 from lms.planning.queries import cycle_heading
@@ -334,7 +334,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
 
 def _members(organisation_id: int | None) -> int:
     """Members by the rule of the members page, so the figure and that list agree."""
-    from lms.enrollment.members import member_count
+    from lms.enrolment.members import member_count
 
     return member_count(organisation_id)
 

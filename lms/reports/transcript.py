@@ -22,7 +22,7 @@ from lms.catalog.labels import sdg_name
 from lms.catalog.queries import with_topics
 from lms.certificates.codes import display
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
 from lms.planning.queries import session_spans

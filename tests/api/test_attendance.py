@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from lms.attendance.models import Attendance, AttendanceMethod
 from lms.audit.models import AuditEvent
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from tests.api.conftest import FIRST_START, PLANNED_AT, token_for
 from tests.factories import make_user

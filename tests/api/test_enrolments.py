@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.api.conftest import at
 from tests.factories import make_organisation, make_user
@@ -15,7 +15,7 @@ def _enrol(api, secret, cycle_id, **extra):
 
 def _fill(center, seats: int):
     """`seats` other learners take seats (through the API)."""
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
     from tests.api.conftest import PLANNED_AT
 
     for _ in range(seats):

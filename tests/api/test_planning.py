@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle
 from tests.api.conftest import PLANNED_AT

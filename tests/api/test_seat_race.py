@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.api.conftest import token_for
@@ -67,7 +67,7 @@ def test_those_who_decline_the_wait_list_get_409(app, monkeypatch):
 
 def test_two_withdrawals_at_once_hand_the_seat_to_the_next_on_the_wait_list(app, monkeypatch):
     """Issue #19: A holds the only seat, B and C wait; A and B withdraw at the same instant."""
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
 
     monkeypatch.setattr("lms.api.common.utcnow", lambda: PLANNED)
     for _ in range(3):

@@ -56,7 +56,7 @@ def test_only_running_cycles_and_seats_still_held_count(app):
         enrol_at(learner, cycle, BEFORE)
         service.record_attendance(cycle.sessions[0], learner.id, AttendanceStatus.ABSENT,
                                   method=AttendanceMethod.ROLL_CALL, actor_id=trainer.id, now=cycle.sessions[0].ends_at)
-    from lms.enrollment.service import find_enrolment, withdraw
+    from lms.enrolment.service import find_enrolment, withdraw
 
     withdraw(find_enrolment(gone.id, cycle.id), actor_id=gone.id, now=cycle.sessions[1].starts_at)
     db.session.commit()

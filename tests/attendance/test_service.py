@@ -12,7 +12,7 @@ from lms.attendance.models import (
 )
 from lms.attendance.service import AttendanceError
 from lms.audit.models import AuditEvent
-from lms.enrollment.service import find_enrolment, withdraw
+from lms.enrolment.service import find_enrolment, withdraw
 from lms.extensions import db
 from lms.planning.service import cancel_session
 from tests.attendance.conftest import FIRST_START, enrol_at, minutes

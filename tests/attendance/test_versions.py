@@ -6,8 +6,8 @@ from sqlalchemy import delete, select, text, update
 
 from lms.attendance import service
 from lms.attendance.models import Attendance, AttendanceMethod, AttendanceRule, AttendanceStatus, ExcusedPolicy
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.service import find_enrolment, withdraw
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.service import find_enrolment, withdraw
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle
 from lms.planning.service import cancel_session

@@ -218,9 +218,9 @@ def test_like_wildcards_in_the_search_are_taken_literally(client, courses, wildc
 
 
 def test_my_learning_shows_cycles_one_holds_a_place_in_before_any_module_is_done(app, learner_client):
-    from lms.enrollment.models import EnrolmentStatus
+    from lms.enrolment.models import EnrolmentStatus
     from lms.db_types import utcnow
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
     from tests.factories import make_cycle
 
     open_cycle = make_cycle(make_course("mote-kurs", title="Mötesteknik"), title="Hösten", capacity=1)

@@ -24,7 +24,7 @@ class Setting:
         """A learner enrolled before the first session, attending the first `attended` sessions."""
         from lms.attendance.models import Attendance, AttendanceMethod, AttendanceStatus
         from lms.catalog.models import ModuleProgress
-        from lms.enrollment.models import Enrolment, EnrolmentStatus
+        from lms.enrolment.models import Enrolment, EnrolmentStatus
 
         learner = make_user(name=name, organisation=self.organisation, locale=locale)
         db.session.add(Enrolment(user_id=learner.id, cycle_id=self.cycle.id, status=EnrolmentStatus.ENROLLED,

@@ -11,7 +11,7 @@ from lms.catalog.service import mark_module_done
 from lms.certificates import service
 from lms.certificates.codes import normalise
 from lms.certificates.models import Certificate, IssueOrigin
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.certificates.conftest import AFTER_THE_CYCLE
 from tests.conftest import base_config

@@ -10,7 +10,7 @@ from lms.attendance.models import Attendance, AttendanceMethod, AttendanceRule, 
 from lms.catalog.models import ModuleProgress
 from lms.certificates import service
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import CycleStatus, SessionStatus
 from tests.certificates.conftest import AFTER_THE_CYCLE, PLANNED_AT

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from lms.community import board as service
 from lms.community.models import ReplyChoice, ReportOutcome
-from lms.enrollment.service import find_enrolment, withdraw
+from lms.enrolment.service import find_enrolment, withdraw
 from lms.extensions import db
 from lms.notifications.models import Notification, OutboxMessage
 from lms.planning import service as planning

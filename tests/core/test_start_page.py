@@ -6,7 +6,7 @@ import pytest
 from lms.attendance.codes import CheckinSettings
 from lms.core.start import learner_start, next_session_of
 from lms.db_types import utcnow
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from tests.conftest import log_in
 from tests.factories import (make_cycle, make_finished_cycle, make_organisation, make_participants, make_room,

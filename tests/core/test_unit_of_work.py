@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms.auth.models import Organisation
 from lms.core.unit_of_work import DomainError, after_commit, in_unit_of_work, refusal_flashed
-from lms.enrollment.models import EnrolmentError
+from lms.enrolment.models import EnrolmentError
 from lms.extensions import db
 
 

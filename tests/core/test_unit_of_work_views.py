@@ -30,7 +30,7 @@ def session_calls(source, names=("commit", "rollback")):
 
 def test_the_sweep_finds_the_view_modules():
     found = {name for name, _source in view_modules()}
-    assert {"auth/routes.py", "enrollment/routes.py", "api/enrolments.py"} <= found
+    assert {"auth/routes.py", "enrolment/routes.py", "api/enrolments.py"} <= found
 
 
 def test_no_view_module_commits_or_rolls_back_itself():

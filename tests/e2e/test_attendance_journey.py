@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms.auth.service import find_user_by_email
 from lms.catalog.models import Course
 from lms.demo import DEMO_PASSWORD, learner_email, learner_name
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning.service import local_zone
 from tests.e2e.conftest import Browse

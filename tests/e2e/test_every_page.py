@@ -29,7 +29,7 @@ WIDTHS = (390, 768, 1280, 1920)
 PER_ROUTE = 1
 MAX_PAGES = 50
 #: routes whose pages differ more: e.g. only some modules have tables
-MORE = {"catalog.module": 4, "planning.cycle": 2, "enrollment.cycle": 2}
+MORE = {"catalog.module": 4, "planning.cycle": 2, "enrolment.cycle": 2}
 VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 #: routes that answer with a file, or act, rather than show a page
 NOT_PAGES = re.compile(r"csv|xlsx|pdf|ics|json|svg|png|qr|feed|download|export|openapi|healthz|static|logout"

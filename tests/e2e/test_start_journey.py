@@ -9,7 +9,7 @@ from lms.attendance.codes import CheckinSettings
 from lms.attendance.service import current_code
 from lms.auth.service import find_user_by_email
 from lms.catalog.models import Course
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning.models import ClassSession
 from lms.planning.service import local_zone

@@ -118,7 +118,7 @@ def test_demand_against_supply_per_course_and_area(app):
         service.register_interest(learner.id, wanted, now=NOW)
     cycle = make_cycle(full, capacity=2, now=NOW)
     make_participants(cycle, 2, now=NOW)
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
 
     enrol(make_user().id, cycle, now=NOW, check_window=False)  # wait-listed: no seat left
     service.save_need(None, area="Ekonomi", people=10, sdgs=[8], note="", actor_id=None, now=NOW,

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, Notification, OutboxMessage
 from lms.notifications.outbox import Email, queue_email

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.notifications import feeds
 from lms.planning import service as planning

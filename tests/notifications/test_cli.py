@@ -11,7 +11,7 @@ from tests.notifications.conftest import RecordingTransport, outbox_rows, queue_
 
 def _soon_cycle():
     """A cycle whose first session starts in 20 hours, with one enrolled learner."""
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
 
     start = (utcnow() + timedelta(hours=20)).astimezone(timezone.utc)
     local = start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Stockholm"))

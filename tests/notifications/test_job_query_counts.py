@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from lms.certificates.models import Certificate
 from lms.certificates.service import sweep
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.evaluations.invitations import queue_evaluation_invitations
 from lms.extensions import db
 from lms.notifications.models import Notification, OutboxMessage

@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from lms.db_types import utcnow
-from lms.enrollment import service as enrolment
+from lms.enrolment import service as enrolment
 from lms.extensions import db
 from lms.notifications import service
 from lms.notifications.notices import queue_change_notices

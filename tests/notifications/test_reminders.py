@@ -3,7 +3,7 @@ following moves, skipping cancellations and withdrawals, honouring preferences, 
 """
 from datetime import date, datetime, time, timedelta, timezone
 
-from lms.enrollment.service import enrol, find_enrolment, withdraw
+from lms.enrolment.service import enrol, find_enrolment, withdraw
 from lms.extensions import db
 from lms.notifications import service
 from lms.notifications.models import MessageStatus

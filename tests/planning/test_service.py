@@ -157,7 +157,7 @@ def test_replanning_a_draft_simply_replaces_its_sessions(app):
 
 
 def test_the_capacity_cannot_drop_below_the_seats_taken(app):
-    from lms.enrollment.service import enrol
+    from lms.enrolment.service import enrol
 
     cycle = make_cycle(first_date=date(2027, 3, 2), capacity=3, now=NOW)
     for _ in range(2):

@@ -13,7 +13,7 @@ from lms.auth.service import start_login_session
 from lms.catalog.models import ModuleProgress
 from lms.catalog.service import mark_module_done
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.models import CalendarFeed, Notification, OutboxMessage
 from lms.notifications.outbox import Email, insert_once, queue_email

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import User
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, OutboxMessage
 from lms.notifications.outbox import Email, queue_email

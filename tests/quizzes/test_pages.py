@@ -199,7 +199,7 @@ def _submitted(quiz, learner, chooser):
 
 
 def test_a_trainer_sees_only_the_learners_of_the_cycles_they_teach(app, trainer_client):
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from tests.factories import make_cycle
 
     quiz = make_quiz()

@@ -21,7 +21,7 @@ import pytest
 
 from lms.attendance.models import Attendance, AttendanceMethod, AttendanceStatus
 from lms.certificates.service import issue_certificate, revoke_certificate
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning.models import CycleStatus
 from tests.factories import make_course, make_cycle, make_organisation, make_user

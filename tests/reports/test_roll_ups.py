@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from lms.attendance import service as attendance_service
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
-from lms.enrollment.service import enrol, find_enrolment, withdraw
+from lms.enrolment.service import enrol, find_enrolment, withdraw
 from lms.extensions import db
 from lms.planning.models import CycleStatus
 from lms.planning.service import cancel_session

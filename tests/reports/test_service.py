@@ -8,8 +8,8 @@ from sqlalchemy import select
 from lms.attendance import service as attendance_service
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import cycles_attendance
-from lms.enrollment.models import Enrolment
-from lms.enrollment.service import find_enrolment, withdraw
+from lms.enrolment.models import Enrolment
+from lms.enrolment.service import find_enrolment, withdraw
 from lms.extensions import db
 from lms.planning.service import cancel_session
 from lms.reports import queries, roll_ups, service

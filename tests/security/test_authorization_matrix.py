@@ -70,11 +70,11 @@ EXPECTED = {
     "planning.new_cycle": COORDINATORS, "planning.cycle": COORDINATORS, "planning.edit_cycle": COORDINATORS,
     "planning.add_session": COORDINATORS, "planning.move_session": COORDINATORS,
     "planning.my_sessions": only("trainer", "other_trainer", "admin"), "planning.my_session": CYCLE_STAFF,
-    "enrollment.cycle": public(), "enrollment.my_schedule": LEARNERS,
-    "enrollment.requests": only("contact", "other_contact", "coordinator", "admin"),
-    "enrollment.members_page": only("contact", "other_contact", "coordinator", "admin"),
-    "enrollment.member_page": only("contact", "coordinator", "admin"),
-    "enrollment.bulk": only("contact", "other_contact", "coordinator", "admin"),
+    "enrolment.cycle": public(), "enrolment.my_schedule": LEARNERS,
+    "enrolment.requests": only("contact", "other_contact", "coordinator", "admin"),
+    "enrolment.members_page": only("contact", "other_contact", "coordinator", "admin"),
+    "enrolment.member_page": only("contact", "coordinator", "admin"),
+    "enrolment.bulk": only("contact", "other_contact", "coordinator", "admin"),
     "notifications.cycle_calendar": public(),
     "notifications.feed": Skip("needs a personal secret token: tests/notifications/test_calendar.py"),
     # attendance
@@ -138,7 +138,7 @@ EXPECTED = {
 def world(app):
     from lms.attendance.models import Attendance, AttendanceMethod, AttendanceStatus
     from lms.certificates.service import issue_certificate
-    from lms.enrollment.models import Enrolment, EnrolmentStatus
+    from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.quizzes import service as quizzes
     from tests.quizzes.factories import make_quiz
 

@@ -6,8 +6,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
-from lms.enrollment import queries, service
-from lms.enrollment.models import EnrolmentError, EnrolmentStatus
+from lms.enrolment import queries, service
+from lms.enrolment.models import EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from tests.factories import make_cycle, make_organisation, make_user
 

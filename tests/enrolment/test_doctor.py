@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import update
 
 from lms.audit.models import AuditEvent
-from lms.enrollment.service import enrol
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.factories import make_cycle, make_user

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from lms.auth.models import Organisation, Role
 from lms.auth.service import create_user, find_user_by_email
 from lms.db_types import utcnow
-from lms.enrollment.members import enrolable_cycles
-from lms.enrollment.service import enrol, find_enrolment
+from lms.enrolment.members import enrolable_cycles
+from lms.enrolment.service import enrol, find_enrolment
 from lms.extensions import db
 
 ORGANISATION = "Möllevångens Kulturförening"

@@ -16,9 +16,9 @@ from lms.auth import service as accounts
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.unit_of_work import refusal_flashed
-from lms.enrollment import members, service
-from lms.enrollment.forms import EnrolMemberForm, InviteMemberForm
-from lms.enrollment.routes import _now, bp
+from lms.enrolment import members, service
+from lms.enrolment.forms import EnrolMemberForm, InviteMemberForm
+from lms.enrolment.routes import _now, bp
 from lms.extensions import db
 from lms.planning.models import Cycle
 
@@ -62,7 +62,7 @@ def members_page():
     lines = members.member_lines(list(page.items)) if page else []
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
         if _is_staff() else []
-    return render_template("enrollment/members.html", organisation=organisation, page=page, lines=lines,
+    return render_template("enrolment/members.html", organisation=organisation, page=page, lines=lines,
                            search=search, organisations=organisations, invite_form=InviteMemberForm(),
                            total=members.member_count(organisation.id) if organisation else 0)
 
@@ -75,7 +75,7 @@ def member_page(user_id: int):
     [line] = members.member_lines([member])
     form = EnrolMemberForm()
     form.cycle_id.choices = _cycle_choices(line)
-    return render_template("enrollment/member.html", line=line, member=member, form=form)
+    return render_template("enrolment/member.html", line=line, member=member, form=form)
 
 
 def _cycle_choices(line) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
@@ -94,7 +94,7 @@ def enrol_member(user_id: int):
     form.cycle_id.choices = _cycle_choices(line)
     if not form.validate_on_submit():
         flash(_("Choose a cycle that is open for enrolment."), "error")
-        return redirect(url_for("enrollment.member_page", user_id=member.id))
+        return redirect(url_for("enrolment.member_page", user_id=member.id))
     cycle = db.session.get(Cycle, form.cycle_id.data) or abort(404)
     [outcome] = service.bulk_enrol(cycle, actor=current_user, user_ids=[member.id], now=_now())
     if outcome.outcome in OUTCOME_MESSAGES:
@@ -102,7 +102,7 @@ def enrol_member(user_id: int):
                                                          "cycle": f"{cycle.course.title}: {cycle.title}"}, "success")
     else:
         flash(outcome.reason or _("%(name)s could not be enrolled.", name=member.name), "error")
-    return redirect(url_for("enrollment.member_page", user_id=member.id))
+    return redirect(url_for("enrolment.member_page", user_id=member.id))
 
 
 @bp.post("/organisation/members/invite")
@@ -111,7 +111,7 @@ def invite_member():
     """Invite a new member of the organisation by e-mail (the account's invitation link)."""
     organisation = _organisation() or abort(400)
     form = InviteMemberForm()
-    back = url_for("enrollment.members_page", organisation_id=organisation.id if _is_staff() else None)
+    back = url_for("enrolment.members_page", organisation_id=organisation.id if _is_staff() else None)
     if not form.validate_on_submit():
         flash(_("Give the new member's name and a valid e-mail address."), "error")
         return redirect(back)
@@ -121,4 +121,4 @@ def invite_member():
                                     actor_id=current_user.id)
     account_mail.send_invitation(user, accounts.make_token(user, accounts.INVITATION))
     flash(_("An invitation is on its way to %(email)s.", email=user.email), "success")
-    return redirect(url_for("enrollment.member_page", user_id=user.id))
+    return redirect(url_for("enrolment.member_page", user_id=user.id))

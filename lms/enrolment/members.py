@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.certificates.models import Certificate
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
 

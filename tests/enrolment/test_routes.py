@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.service import enrol
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.service import enrol
 from lms.extensions import db
 from tests.conftest import log_in
 from tests.factories import make_cycle, make_organisation, make_user

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from lms.enrollment.models import HOLDS_SEAT, Enrolment
+from lms.enrolment.models import HOLDS_SEAT, Enrolment
 from lms.extensions import db
 from lms.planning.models import Cycle
 

@@ -13,8 +13,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from lms.enrollment import service
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrolment import service
+from lms.enrolment.models import Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.conftest import run_in_threads

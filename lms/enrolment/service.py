@@ -21,7 +21,7 @@ from lms.audit.service import record_event
 from lms.auth.models import Role, User
 from lms.auth.permissions import can_manage_user, has_any_role
 from lms.auth.service import find_user_by_email
-from lms.enrollment.models import (
+from lms.enrolment.models import (
     ENDED, ENROLMENT_STATUS_LABELS, HOLDS_SEAT, Enrolment, EnrolmentError, EnrolmentStatus,
     check_transition,
 )

@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import event, select
 
 from lms.auth.models import User
-from lms.enrollment.models import Enrolment, EnrolmentStatus
-from lms.enrollment.service import enrol
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.service import enrol
 from lms.db_types import utcnow
 from lms.extensions import db
 from tests.conftest import log_in

@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from lms.enrollment import service
-from lms.enrollment.models import Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrolment import service
+from lms.enrolment.models import Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
 from tests.factories import make_cycle, make_user

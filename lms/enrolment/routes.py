@@ -13,9 +13,9 @@ from lms.auth.permissions import has_any_role, role_required
 from lms.auth.urls import safe_next_url
 from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
-from lms.enrollment import queries, service
-from lms.enrollment.forms import BulkEnrolForm
-from lms.enrollment.models import ENDED, Enrolment, EnrolmentStatus
+from lms.enrolment import queries, service
+from lms.enrolment.forms import BulkEnrolForm
+from lms.enrolment.models import ENDED, Enrolment, EnrolmentStatus
 from lms.signup.service import signup_mode
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
@@ -23,7 +23,7 @@ from lms.planning.models import Cycle, CycleStatus
 from lms.planning.queries import cycles_ahead, load_cycle
 from lms.core.input import query_int
 
-bp = Blueprint("enrollment", __name__)
+bp = Blueprint("enrolment", __name__)
 deciders = role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
 
 FLASH_AFTER_ENROL = {
@@ -56,7 +56,7 @@ def cycle(cycle_id: int):
         position = queries.waitlist_positions([cycle.id]).get(enrolment.id) if enrolment else None
     now = _now()
     return render_template(
-        "enrollment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
+        "enrolment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
         open=service.enrolment_open(cycle, now),
         can_bulk=has_any_role(current_user, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
         signup_mode=signup_mode(),
@@ -67,7 +67,7 @@ def cycle(cycle_id: int):
 @role_required(Role.LEARNER)
 def enrol(cycle_id: int):
     cycle = _visible_cycle(cycle_id)
-    back = url_for("enrollment.cycle", cycle_id=cycle_id)
+    back = url_for("enrolment.cycle", cycle_id=cycle_id)
     with refusal_flashed(back):
         enrolment = service.enrol(current_user.id, cycle, now=_now())
     flash(str(FLASH_AFTER_ENROL[enrolment.status]), "success")
@@ -80,7 +80,7 @@ def withdraw(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.user_id != current_user.id:
         abort(404)
-    back = safe_next_url(request.form.get("next"), url_for("enrollment.my_schedule"))
+    back = safe_next_url(request.form.get("next"), url_for("enrolment.my_schedule"))
     with refusal_flashed(back):
         service.withdraw(enrolment, actor_id=current_user.id, now=_now())
     flash(_("You have withdrawn from %(title)s.", title=enrolment.cycle.title), "success")
@@ -92,7 +92,7 @@ def withdraw(enrolment_id: int):
 def my_schedule():
     enrolments = queries.my_enrolments(current_user.id)
     return render_template(
-        "enrollment/my_schedule.html", enrolments=enrolments,
+        "enrolment/my_schedule.html", enrolments=enrolments,
         sessions=queries.sessions_for_user(current_user.id, since=_now()),
         positions=queries.waitlist_positions([e.cycle_id for e in enrolments]),
         feed_url=personal_feed_url(current_user.id),
@@ -104,7 +104,7 @@ def my_schedule():
 @bp.get("/enrolment/requests")
 @deciders
 def requests():
-    return render_template("enrollment/requests.html", pending=queries.pending_requests(current_user),
+    return render_template("enrolment/requests.html", pending=queries.pending_requests(current_user),
                            offers=cycles_ahead(_now()))
 
 
@@ -130,7 +130,7 @@ def decline(enrolment_id: int):
 
 
 def _decide(enrolment: Enrolment, decision, message: str):
-    back = safe_next_url(request.form.get("next"), url_for("enrollment.requests"))
+    back = safe_next_url(request.form.get("next"), url_for("enrolment.requests"))
     with refusal_flashed(back):
         decision(enrolment, actor_id=current_user.id, now=_now())
     flash(message % {"name": enrolment.user.name}, "success")
@@ -166,6 +166,6 @@ def bulk(cycle_id: int):
         if has_any_role(current_user, Role.COORDINATOR) else []
     roster = queries.cycle_roster(cycle.id)
     signed_up = [e for status, rows in roster.items() if status not in ENDED for e in rows]
-    return render_template("enrollment/bulk.html", cycle=cycle, form=form, report=report,
+    return render_template("enrolment/bulk.html", cycle=cycle, form=form, report=report,
                            organisation=organisation, organisations=organisations, signed_up=signed_up)
-from lms.enrollment import members_routes  # noqa: E402,F401  (registers the members pages on bp)
+from lms.enrolment import members_routes  # noqa: E402,F401  (registers the members pages on bp)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role
-from lms.enrollment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, SessionStatus
 from lms.planning.queries import sessions_of_cycles

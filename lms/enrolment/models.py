@@ -87,7 +87,7 @@ class Enrolment(db.Model):
 
 def check_transition(old: EnrolmentStatus, new: EnrolmentStatus) -> None:
     """Refuse a status change the rules do not allow (the change itself is made by
-    lms.enrollment.service.transition, conditional on the status in the database)."""
+    lms.enrolment.service.transition, conditional on the status in the database)."""
     if new not in ENROLMENT_TRANSITIONS[old]:
         raise EnrolmentError(_l("This enrolment cannot change from %(old)s to %(new)s.",
                                 old=ENROLMENT_STATUS_LABELS[old], new=ENROLMENT_STATUS_LABELS[new]))
