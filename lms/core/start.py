@@ -363,11 +363,11 @@ class AdminStart:
     pending_emails: int
     failed_emails: int
     stuck_emails: int
-    oldest_pending_at: datetime | None
+    oldest_due_at: datetime | None
 
     def scheduler_late(self, now: datetime, after: timedelta = timedelta(minutes=15)) -> bool:
         """True when an e-mail has waited longer than the scheduler should ever take."""
-        return self.oldest_pending_at is not None and now - self.oldest_pending_at > after
+        return self.oldest_due_at is not None and now - self.oldest_due_at > after
 
 
 def admin_start(user: User, now: datetime) -> AdminStart:
@@ -376,7 +376,7 @@ def admin_start(user: User, now: datetime) -> AdminStart:
 
     health = outbox.health(now)
     return AdminStart(len(pending_requests_for(user)), health.pending, health.failed, health.stuck,
-                      health.oldest_pending_at)
+                      health.oldest_due_at)
 
 
 # --- the page ------------------------------------------------------------------------------

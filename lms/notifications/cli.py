@@ -88,10 +88,10 @@ def outbox_command(context: click.Context) -> None:
         from lms.notifications.outbox import health
 
         state = health(utcnow())
-        oldest = state.oldest_pending_at.isoformat(timespec="seconds") if state.oldest_pending_at else "-"
+        oldest = state.oldest_due_at.isoformat(timespec="seconds") if state.oldest_due_at else "-"
         click.echo(f"pending {state.pending}  sending {state.sending}  sent {state.sent}  "
                    f"failed {state.failed}  expired {state.expired}  superseded {state.superseded}  "
-                   f"stuck {state.stuck}  oldest pending {oldest}")
+                   f"stuck {state.stuck}  due since {oldest}")
 
 
 @outbox_command.command("list")

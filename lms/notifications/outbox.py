@@ -412,7 +412,7 @@ class Health:
     sending: int
     sent: int
     failed: int
-    oldest_pending_at: datetime | None
+    oldest_due_at: datetime | None  # since when the longest-waiting e-mail due to be sent has waited
     stuck: int
     expired: int = 0
     superseded: int = 0
@@ -422,13 +422,14 @@ def health(now: datetime) -> Health:
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
     ).all())
-    oldest = db.session.execute(
-        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == MessageStatus.PENDING)
+    oldest_due = db.session.execute(  # a reminder queued for next week is not waiting yet
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at <= now)
     ).scalar_one()
     return Health(
         pending=counts.get(MessageStatus.PENDING, 0), sending=counts.get(MessageStatus.SENDING, 0),
         sent=counts.get(MessageStatus.SENT, 0), failed=counts.get(MessageStatus.FAILED, 0),
-        oldest_pending_at=oldest, stuck=len(stuck_messages(now)),
+        oldest_due_at=oldest_due, stuck=len(stuck_messages(now)),
         expired=counts.get(MessageStatus.EXPIRED, 0), superseded=counts.get(MessageStatus.SUPERSEDED, 0),
     )
 

@@ -260,3 +260,20 @@ def test_a_trainer_is_told_only_of_the_essays_they_may_grade(app, at):
     db.session.commit()
     at(datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc))
     assert "1 essäsvar väntar på bedömning." in page_of(app, trainer)
+
+
+def test_a_reminder_queued_for_next_week_does_not_make_the_scheduler_look_late(app, at):
+    from datetime import timedelta
+
+    from lms.notifications.models import OutboxMessage
+
+    admin = make_user(roles=("admin",))
+    now = utcnow()
+    db.session.add(OutboxMessage(recipient="a@example.org", kind="reminder", dedupe_key="start-later",
+                                 subject="Påminnelse", body_text="Text", created_at=now - timedelta(hours=1),
+                                 next_attempt_at=now + timedelta(days=4)))
+    db.session.commit()
+    at(now)
+    assert "Schemaläggaren verkar ligga efter" not in page_of(app, admin)
+    at(now + timedelta(days=4, minutes=20))
+    assert "Schemaläggaren verkar ligga efter" in page_of(app, admin)

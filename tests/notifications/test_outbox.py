@@ -163,7 +163,14 @@ def test_health_counts_and_the_oldest_pending_message(app):
     dispatch(RecordingTransport(fail=OSError("down")), NOW + timedelta(hours=1), limit=1)
     state = outbox.health(NOW + timedelta(hours=2))
     assert (state.pending, state.failed, state.sent) == (3, 0, 0)
-    assert state.oldest_pending_at == NOW
+    assert state.oldest_due_at == NOW
+
+
+def test_a_message_queued_for_later_is_not_waiting_until_it_is_due(app):
+    queue_plain(1, now=NOW)
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=NOW + timedelta(days=4)))
+    assert outbox.health(NOW + timedelta(days=1)).oldest_due_at is None
+    assert outbox.health(NOW + timedelta(days=4, minutes=20)).oldest_due_at == NOW + timedelta(days=4)
 
 
 def test_retention_deletes_only_old_sent_messages(app):
