@@ -97,7 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.quizzes.routes import bp as quizzes_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
-    from lms.enrolment.routes import bp as enrolment_bp
+    from lms.enrolment import members_routes, routes as enrolment_routes  # noqa: F401  (views of enrolment_bp)
+    from lms.enrolment.blueprint import bp as enrolment_bp
     from lms.notifications.pages import bp as notifications_bp  # with the views of notifications.routes
     from lms.planning.routes import bp as planning_bp
     from lms.community.routes import bp as community_bp

@@ -175,3 +175,25 @@ def test_each_blueprint_is_named_after_its_package():
     misnamed = {module: blueprint for module, blueprint in names.items()
                 if blueprint != module.split(".")[1] and OTHER_BLUEPRINT_NAMES.get(module, ("",))[0] != blueprint}
     assert misnamed == {}, "a blueprint is named after its package (its endpoints read package.view)"
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_two_view_modules_of_a_package_import_each_other():
+    """Views split over modules share the package's blueprint module instead (no import cycle)."""
+    views = [name for name in _modules() if _matches(name, VIEW_MODULE_PATTERNS) and name.count(".") == 2
+             and not name.endswith(".blueprint")]
+    imports = {name: _imported_modules(ast.parse(_modules()[name].read_text())) for name in views}
+    cycles = sorted((first, second) for first in views for second in views
+                    if first < second and first.rsplit(".", 1)[0] == second.rsplit(".", 1)[0]
+                    and second in imports[first] and first in imports[second])
+    assert cycles == []

@@ -18,7 +18,8 @@ from lms.auth.permissions import has_any_role, role_required
 from lms.core.unit_of_work import refusal_flashed
 from lms.enrolment import members, service
 from lms.enrolment.forms import EnrolMemberForm, InviteMemberForm
-from lms.enrolment.routes import _now, bp
+from lms.enrolment.blueprint import bp
+from lms.db_types import utcnow
 from lms.extensions import db
 from lms.planning.models import Cycle
 
@@ -81,7 +82,7 @@ def member_page(user_id: int):
 def _cycle_choices(line) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     taken = {e.cycle_id for e in line.enrolments}
     return [(c.id, f"{c.course.title}: {c.title} ({c.first_date:%Y-%m-%d})")
-            for c in members.enrolable_cycles(_now()) if c.id not in taken]
+            for c in members.enrolable_cycles(utcnow()) if c.id not in taken]
 
 
 @bp.post("/organisation/members/<int:user_id>/enrol")
@@ -96,7 +97,7 @@ def enrol_member(user_id: int):
         flash(_("Choose a cycle that is open for enrolment."), "error")
         return redirect(url_for("enrolment.member_page", user_id=member.id))
     cycle = db.session.get(Cycle, form.cycle_id.data) or abort(404)
-    [outcome] = service.bulk_enrol(cycle, actor=current_user, user_ids=[member.id], now=_now())
+    [outcome] = service.bulk_enrol(cycle, actor=current_user, user_ids=[member.id], now=utcnow())
     if outcome.outcome in OUTCOME_MESSAGES:
         flash(str(OUTCOME_MESSAGES[outcome.outcome]) % {"name": member.name,
                                                          "cycle": f"{cycle.course.title}: {cycle.title}"}, "success")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,7 @@ from lms.auth.urls import safe_next_url
 from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.enrolment import queries, service
+from lms.enrolment.blueprint import bp
 from lms.enrolment.forms import BulkEnrolForm
 from lms.enrolment.models import ENDED, Enrolment, EnrolmentStatus
 from lms.signup.service import signup_mode
@@ -23,7 +24,6 @@ from lms.planning.models import Cycle, CycleStatus
 from lms.planning.queries import cycles_ahead, load_cycle
 from lms.core.input import query_int
 
-bp = Blueprint("enrolment", __name__)
 deciders = role_required(Role.COORDINATOR, Role.ORGANISATION_CONTACT)
 
 FLASH_AFTER_ENROL = {
@@ -168,4 +168,3 @@ def bulk(cycle_id: int):
     signed_up = [e for status, rows in roster.items() if status not in ENDED for e in rows]
     return render_template("enrolment/bulk.html", cycle=cycle, form=form, report=report,
                            organisation=organisation, organisations=organisations, signed_up=signed_up)
-from lms.enrolment import members_routes  # noqa: E402,F401  (registers the members pages on bp)
