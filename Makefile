@@ -29,15 +29,16 @@ serve: install
 
 test: install node_modules/.installed
 	$(BIN)/bandit -q -ll -r lms
-	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/python -m pytest --ignore=tests/stack $(PYTEST_ARGS)
+	scripts/with-stack $(BIN)/python -m pytest -m stack tests/stack $(PYTEST_ARGS)
 
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: browser tests will skip their accessibility checks"; fi
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
-	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file -w 100 -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching -w 100
 
 translations: install
 	$(BIN)/pybabel compile -d lms/translations

@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serve: bool = False) 
     init_unit_of_work(app)
     init_navigation(app)
     init_domain_events(app)
+    init_weekly_digest(app)
     register_cli(app)
     init_scheduler(app, serve or served_by_flask_run())
     return app
@@ -89,15 +90,16 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin.routes import bp as admin_bp
     from lms.api.account import bp as api_tokens_bp
     from lms.api.routes import bp as api_bp
-    from lms.attendance import checkin_routes, routes  # noqa: F401  (add their views to attendance_bp)
+    from lms.attendance import checkin_routes, offline_routes, routes, signature_routes  # noqa: F401  (add their views to attendance_bp)
     from lms.attendance.blueprint import bp as attendance_bp
     from lms.auth.routes import bp as auth_bp
     from lms.catalog.routes import bp as catalog_bp
+    from lms.certificates import credential_routes  # noqa: F401  (adds its views to certificates_bp)
     from lms.certificates.routes import bp as certificates_bp
     from lms.quizzes.routes import bp as quizzes_bp
     from lms.core.errors import register_error_handlers
     from lms.core.routes import bp as core_bp
-    from lms.enrolment import members_routes, routes as enrolment_routes  # noqa: F401  (views of enrolment_bp)
+    from lms.enrolment import members_routes, offer_routes, reservation_routes, routes as enrolment_routes  # noqa: F401  (views of enrolment_bp)
     from lms.enrolment.blueprint import bp as enrolment_bp
     from lms.notifications.pages import bp as notifications_bp  # with the views of notifications.routes
     from lms.planning.routes import bp as planning_bp
@@ -139,6 +141,19 @@ def init_domain_events(app: Flask) -> None:
     consumers = start(app)
     for register_consumers in (certificates, needs, notifications):
         register_consumers(consumers)
+
+
+def init_weekly_digest(app: Flask) -> None:
+    """The sections of the weekly digest, in the order it shows them (lms/notifications/digest.py
+    says how a package adds one)."""
+    from lms.notifications.offer_notices import offers_section
+    from lms.notifications.renewals import renewals_section
+    from lms.notifications.digest import init_digest, sessions_section
+
+    sections = init_digest(app)
+    sections.register("sessions", sessions_section)
+    sections.register("offers", offers_section)
+    sections.register("renewals", renewals_section)
 
 
 def register_cli(app: Flask) -> None:

@@ -34,7 +34,7 @@ def init_db() -> None:
     help="Repeat for several roles.",
 )
 @click.option("--organisation", help="Name of an existing organisation.")
-@click.option("--locale", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--locale", type=click.Choice(["sv", "en", "ar"]), default="sv", show_default=True)
 @click.password_option(help="Prompted for when not given.")
 def create_user_command(email, name, roles, organisation, locale, password) -> None:
     """Create an account (for example the first administrator)."""
@@ -128,9 +128,10 @@ def content_import(path: str | None, actor_email: str | None) -> None:
 
 def commands() -> AppGroup:
     """The `lms` group with the other packages' commands, as `register_cli` adds it to the app."""
+    from lms.certificates.cli import credentials_cli
     from lms.notifications.cli import COMMANDS
 
-    for command in COMMANDS:
+    for command in [*COMMANDS, credentials_cli]:
         lms_cli.add_command(command)
     return lms_cli
 
@@ -140,13 +141,15 @@ lms_cli.add_command(certificates_cli)
 
 
 @certificates_cli.command("sweep")
-def certificates_sweep() -> None:
-    """Issue the certificates of every learner who has completed a cycle (also a scheduled job)."""
-    from lms.certificates.service import sweep
+@click.option("--full", is_flag=True, help="Look at every seat, not only what changed since the last sweep "
+              "(as the nightly certificate-full-sweep job does).")
+def certificates_sweep(full: bool) -> None:
+    """Issue the certificates of the learners who have completed a cycle (also a scheduled job)."""
+    from lms.certificates.sweep import full_sweep, sweep
     from lms.db_types import utcnow
 
     with unit_of_work():
-        issued = sweep(utcnow(), after_each=commit_batch)
+        issued = (full_sweep if full else sweep)(utcnow(), after_each=commit_batch)
     click.echo(f"{issued} certificate(s) issued.")
 
 

@@ -28,7 +28,7 @@ class Defaults:
     LMS_SITE_NAME = "Kompetenscentret"
     LMS_TIMEZONE = "Europe/Stockholm"
     LMS_DEFAULT_LOCALE = "sv"
-    LMS_LOCALES = ("sv", "en")
+    LMS_LOCALES = ("sv", "en", "ar")
     LMS_BASE_URL = "http://127.0.0.1:5000"
     LMS_MAIL_FROM = "Kompetenscentret <no-reply@kompetenscentret.example>"
     LMS_OUTBOX_DIR = None  # instance/outbox
@@ -47,10 +47,16 @@ class Defaults:
     LMS_OUTBOX_BATCH = 100
     LMS_OUTBOX_RETENTION_DAYS = 90
     LMS_REMINDER_OFFSETS = (24, 2)  # hours before each session
+    LMS_RENEWAL_REMINDER_DAYS = (30, 7)  # days before a certificate expires (besides when its window opens)
+    LMS_RENEWAL_LINK_DAYS = 60  # how long the enrolment link of a renewal reminder works
     LMS_CHANGE_NOTICE_DELAY_MINUTES = 5
     LMS_NOTICE_LOOKBACK_HOURS = 72
     LMS_EVENT_MAX_ATTEMPTS = 5  # tries of one domain event's consumer before it is left with its error
     LMS_EVENT_RETENTION_DAYS = 30  # consumed domain events are deleted after this many days; 0: kept
+    LMS_OFFER_HOURS = 24  # a new cycle's time to answer a seat offered from the wait-list
+    LMS_CANCELLATION_HOURS = 48  # a new cycle's cancellation deadline, in hours before the first session
+    LMS_NO_SHOW_LIMIT = 2  # no-shows and late cancellations that make enrolments need approval; 0: off
+    LMS_NO_SHOW_MONTHS = 12  # how far back they count, and how long late cancellations are kept
     LMS_SCHEDULER = None  # "inprocess" or "off"; None: in-process in the demo, off otherwise
     LMS_SCHEDULER_INTERVALS: dict[str, float] = {}  # seconds between runs, by job id, e.g. {"outbox-dispatch": 10}
     LMS_CONTENT_DIR = None  # courses_content/ beside the lms package
@@ -58,6 +64,7 @@ class Defaults:
     LMS_CERTIFICATE_CACHE_DIR = None  # instance/certificates
     LMS_CERTIFICATE_DESIGN = "standard"
     LMS_CERTIFICATE_ISSUER = "Kompetenscentret"
+    LMS_CREDENTIAL_KEY_FILE = None  # instance/credential-keys.json
     LMS_VERIFY_RATE_LIMIT = "30 per minute"
     LMS_API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token (per address without one)
     LMS_API_FAILED_TOKEN_RATE_LIMIT = "10 per minute;100 per hour"  # unknown tokens per client address
@@ -65,6 +72,7 @@ class Defaults:
     LMS_PAGE_CACHE_SECONDS = 15  # the catalogue and a learner's dashboard; 0: off (lms/core/page_cache.py)
     LMS_DASHBOARD_FIGURES_SECONDS = 60  # the coordinator dashboard's center-wide key figures; 0: always afresh
     LMS_DASHBOARD_ROLL_UPS = 500  # cycles whose dashboard roll-up a process keeps until they change; 0: none
+    LMS_AT_RISK_KEPT = 10000  # running cycles whose learners at risk a process keeps until they change; 0: none
     LMS_INVITATION_DAYS = 7
     LMS_PASSWORD_RESET_MINUTES = 60
     # failed log-ins, see docs/security.md: per account and client address (refused), per client
@@ -80,6 +88,7 @@ class Defaults:
     # reports and personal data (docs/privacy.md); 0 turns a retention rule off
     LMS_RETENTION_INACTIVE_DAYS = 1095
     LMS_RETENTION_OUTBOX_DAYS = 30
+    LMS_RETENTION_SIGNATURE_DAYS = 1095  # drawn attendance signatures of sessions this old are deleted; 0: kept
     LMS_RETENTION_REQUEST_DAYS = 90  # account requests decided (or left undecided) this long ago are deleted
     LMS_FEEDBACK_RATE_LIMIT = "5 per hour;20 per day"
     LMS_CHECKIN_OPENS_MINUTES_BEFORE = 30
@@ -104,6 +113,9 @@ class Defaults:
     LMS_ARGON2_PARALLELISM = 4
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # the shared store (Redis) unreachable: every process counts in its own memory, logged, until it is back
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {}  # e.g. {"socket_timeout": 1} for Redis
     SESSION_COOKIE_NAME = "lms_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -163,6 +175,8 @@ def _derive(app: Flask) -> None:
         app.config["LMS_CERTIFICATE_DESIGNS_DIR"] = str(Path(app.root_path).parent / "certificates")
     if not app.config.get("LMS_CERTIFICATE_CACHE_DIR"):
         app.config["LMS_CERTIFICATE_CACHE_DIR"] = str(instance / "certificates")
+    if not app.config.get("LMS_CREDENTIAL_KEY_FILE"):
+        app.config["LMS_CREDENTIAL_KEY_FILE"] = str(instance / "credential-keys.json")
     if not app.config.get("LMS_OUTBOX_DIR"):
         app.config["LMS_OUTBOX_DIR"] = str(instance / "outbox")
     if mode == "demo" and not app.config.get("SECRET_KEY"):

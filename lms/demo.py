@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from lms.enrolment.demo import seed_members_demo
+from lms.enrolment.demo import seed_members_demo, seed_offers_demo
+from lms.enrolment.reservation_demo import seed_reservations_demo
 from lms.auth.models import Organisation, Role, Sector, User
 from lms.auth.passwords import hash_password
 from lms.auth.service import create_user, find_user_by_email
 from lms.attendance.demo import seed_attendance_demo
+from lms.attendance.roll_call_demo import seed_roll_call_demo
 from lms.catalog.demo import seed_catalog_demo
 from lms.community.demo import seed_meeting_place_demo
-from lms.certificates.demo import seed_certificates_demo
+from lms.certificates.demo import seed_certificates_demo, seed_renewals_demo
 from lms.quizzes.demo import seed_quiz_demo
 from lms.extensions import db
 from lms.notifications.demo import seed_notifications_demo
@@ -69,6 +71,9 @@ STAFF = [
     (Role.ORGANISATION_CONTACT, "kontakt@laxhjalpen.example", "Yasmin Kontaktperson", 1),
 ]
 LEARNER_COUNT = 60
+#: a learner who reads Arabic best: her name in Arabic script, the interface in Arabic, a certificate
+#: (she is among the first ten of the finished cycle, lms/certificates/demo.py); docs/languages.md
+ARABIC_LEARNER, ARABIC_NAME = 6, "سارة عمر"
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
@@ -84,12 +89,16 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_quiz_demo([learner_email(i) for i in range(LEARNER_COUNT)])
     seed_planning_demo()
     seed_attendance_demo()
+    seed_roll_call_demo([learner_email(i) for i in range(2, 14)])
     seed_certificates_demo([learner_email(i) for i in range(LEARNER_COUNT)])
+    seed_renewals_demo([learner_email(i) for i in range(LEARNER_COUNT)])
     seed_notifications_demo()
     seed_meeting_place_demo()
     seed_privacy_demo()
     seed_signup_demo()
     seed_members_demo(password_hash)
+    seed_reservations_demo()
+    seed_offers_demo()
     db.session.flush()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),
@@ -151,6 +160,6 @@ def learner_email(index: int) -> str:
 def _seed_learners(organisations: list[Organisation], password_hash: str) -> None:
     for index in range(LEARNER_COUNT):
         organisation = organisations[index % len(organisations)]
-        locale = "en" if index % 5 == 4 else "sv"
-        _ensure_user(learner_email(index), learner_name(index), [Role.LEARNER],
-                     organisation, password_hash, locale)
+        locale = "ar" if index == ARABIC_LEARNER else "en" if index % 5 == 4 else "sv"
+        name = ARABIC_NAME if index == ARABIC_LEARNER else learner_name(index)
+        _ensure_user(learner_email(index), name, [Role.LEARNER], organisation, password_hash, locale)

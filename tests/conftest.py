@@ -52,6 +52,7 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "LMS_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "LMS_CREDENTIAL_KEY_FILE": str(tmp_path / "credential-keys.json"),
         "LMS_BASE_URL": "http://localhost",
         "LMS_ARGON2_TIME_COST": 1,
         "LMS_ARGON2_MEMORY_COST": 8,

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.core.display_text import DISPLAY_TEXT
+from lms.core.i18n import language_choices
 from lms.core.input import bounded_int
 
 class CheckboxesField(SelectMultipleField):
@@ -22,7 +23,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
     organisation_id = SelectField(_l("Organisation"), coerce=bounded_int, validators=[Optional()])
     roles = CheckboxesField(_l("Roles"), choices=_role_choices())
-    locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=language_choices)
 
 
 class InviteUserForm(UserForm):

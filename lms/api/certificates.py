@@ -20,6 +20,8 @@ from lms.certificates.codes import display
 from lms.certificates.documents import verify_url
 from lms.certificates.models import Certificate
 from lms.certificates.service import certificates_of, find_by_code
+from lms.certificates.validity import validity_of
+from lms.db_types import utcnow
 from lms.extensions import limiter
 
 
@@ -52,8 +54,11 @@ def _certificate(certificate: Certificate) -> dict[str, Any]:
 def verify(code: str):
     certificate = found(find_by_code(code), _l("No certificate has this code."))
     snapshot = certificate.snapshot
-    return {"code": display(certificate.code), "valid": not certificate.revoked,
-            "status": "revoked" if certificate.revoked else "valid",
+    standing = validity_of(certificate, utcnow())
+    return {"code": display(certificate.code), "valid": standing.current, "status": standing.status.value,
+            "valid_from": standing.valid_from, "valid_until": standing.last_day,
+            "renewed_by": display(standing.renewed_by_code) if standing.renewed_by_code else None,
+            "revoke_reason": standing.revoke_reason,
             "learner_name": snapshot["learner_name"], "course_title": snapshot["course_title"],
             "first_date": datetime.fromisoformat(snapshot["first_date"]).date(),
             "last_date": datetime.fromisoformat(snapshot["last_date"]).date(),

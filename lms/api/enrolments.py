@@ -24,8 +24,9 @@ from lms.api.auth import api_token, api_user
 from lms.auth.models import Role, User
 from lms.auth.permissions import can_manage_user, has_any_role
 from lms.auth.service import find_user_by_email
-from lms.enrolment import queries, service
+from lms.enrolment import offers, queries, service
 from lms.enrolment.models import ENDED, Enrolment, EnrolmentError, EnrolmentStatus
+from lms.enrolment.policy_models import WaitlistOffer
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus
 from lms.planning.queries import load_cycle
@@ -41,11 +42,14 @@ ScheduleQuery = schemas.paged_query(
 )
 
 
-def enrolment_dict(enrolment: Enrolment, positions: dict[int, int]) -> dict[str, Any]:
+def enrolment_dict(enrolment: Enrolment, positions: dict[int, int],
+                   open_offers: dict[int, WaitlistOffer] | None = None) -> dict[str, Any]:
+    offer = (open_offers or {}).get(enrolment.id)
     return {"id": enrolment.id, "cycle_id": enrolment.cycle_id, "cycle_title": enrolment.cycle.title,
             "course_title": enrolment.cycle.course.title, "status": enrolment.status,
-            "waitlist_position": positions.get(enrolment.id), "requested_at": enrolment.requested_at,
-            "enrolled_at": enrolment.enrolled_at}
+            "waitlist_position": positions.get(enrolment.id),
+            "offer_expires_at": offer.expires_at if offer is not None else None,
+            "requested_at": enrolment.requested_at, "enrolled_at": enrolment.enrolled_at}
 
 
 def refusal(error: EnrolmentError, user_id: int, cycle_id: int) -> ApiProblem:
@@ -93,7 +97,9 @@ def my_enrolments(query: dict):
                   if query["status"] is None or e.status is query["status"]]
     page = paginate(enrolments, limit=query["limit"], cursor=query["cursor"])
     positions = queries.waitlist_positions([e.cycle_id for e in page.items])
-    return {"items": [enrolment_dict(e, positions) for e in page.items], "next_cursor": page.next_cursor}
+    open_offers = offers.open_offers_of([e.id for e in page.items], now())
+    return {"items": [enrolment_dict(e, positions, open_offers) for e in page.items],
+            "next_cursor": page.next_cursor}
 
 
 @bp.post("/me/enrolments")
@@ -116,16 +122,47 @@ def enrol(body: dict):
     return created(enrolment_dict(enrolment, positions), "api.my_enrolments")
 
 
+def _my_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    return found(enrolment if enrolment and enrolment.user_id == api_user().id else None,
+                 _l("You have no enrolment with this id."))
+
+
 @bp.post("/me/enrolments/<int:enrolment_id>/withdraw")
 @operation(summary="Withdraw from a cycle or its wait-list", tags=("me",), scope=TokenScope.ENROL,
            response=schemas.EnrolmentSchema, problems=(409,),
-           description="A freed seat goes to the first on the wait-list.")
+           description="A freed seat is offered to the first on the wait-list, for a limited time.")
 def withdraw(enrolment_id: int):
-    user = api_user()
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    enrolment = found(enrolment if enrolment and enrolment.user_id == user.id else None,
-                      _l("You have no enrolment with this id."))
-    service.withdraw(enrolment, actor_id=user.id, now=now())  # refused: 409 conflict
+    enrolment = _my_enrolment(enrolment_id)
+    service.withdraw(enrolment, actor_id=enrolment.user_id, now=now())  # refused: 409 conflict
+    return enrolment_dict(enrolment, {})
+
+
+def _open_offer(enrolment: Enrolment) -> WaitlistOffer:
+    """The enrolment's offer; none open is 409, as a link to an offer that has ended is refused."""
+    offer = offers.open_offers_of([enrolment.id], now()).get(enrolment.id)
+    if offer is None:
+        raise ApiProblem("conflict", _l("There is no open offer of a seat for this enrolment."))
+    return offer
+
+
+@bp.post("/me/enrolments/<int:enrolment_id>/offer/accept")
+@operation(summary="Take the seat offered from the wait-list", tags=("me",), scope=TokenScope.ENROL,
+           response=schemas.EnrolmentSchema, problems=(409,),
+           description="409 `conflict` when no offer is open (never made, answered, lapsed or passed on).")
+def accept_offer(enrolment_id: int):
+    enrolment = _my_enrolment(enrolment_id)
+    accepted = offers.accept_offer(_open_offer(enrolment), now=now(), actor_id=enrolment.user_id)
+    return enrolment_dict(accepted, {})
+
+
+@bp.post("/me/enrolments/<int:enrolment_id>/offer/decline")
+@operation(summary="Say no to the seat offered from the wait-list", tags=("me",), scope=TokenScope.ENROL,
+           response=schemas.EnrolmentSchema, problems=(409,),
+           description="The seat is offered to the next person; the enrolment leaves the wait-list.")
+def decline_offer(enrolment_id: int):
+    enrolment = _my_enrolment(enrolment_id)
+    offers.decline_offer(_open_offer(enrolment), now=now(), actor_id=enrolment.user_id)
     return enrolment_dict(enrolment, {})
 
 

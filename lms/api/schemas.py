@@ -5,6 +5,7 @@ of day (the plan of a cycle, in Europe/Stockholm) are plain ISO dates and `HH:MM
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lms.api.models import TokenScope
@@ -181,6 +182,10 @@ class EnrolmentSchema(OutSchema):
     course_title = fields.String()
     status = _enum(EnrolmentStatus)
     waitlist_position = fields.Integer(allow_none=True, metadata={"description": "1 = next to get a seat."})
+    offer_expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "A freed seat is offered to this wait-listed enrolment: accept or decline it before "
+                       "this moment (`/me/enrolments/{id}/offer/accept`, `.../decline`); after it the "
+                       "offer lapses and passes to the next person. Null: no offer open."})
     requested_at = fields.DateTime()
     enrolled_at = fields.DateTime(allow_none=True)
 
@@ -218,7 +223,7 @@ class EnrolOtherInSchema(Schema):
     @validates_schema
     def _one_person(self, data: dict, **_kwargs) -> None:
         if ("user_id" in data) == ("email" in data):
-            raise ValidationError("Give either user_id or email.", "_schema")
+            raise ValidationError(_l("Give either user_id or email."), "_schema")
 
 
 # --- attendance ------------------------------------------------------------------------------
@@ -302,11 +307,17 @@ class CertificateSchema(OutSchema):
     verify_url = fields.String()
 
 
+VALIDITY_STATUSES = ["valid", "expiring_soon", "expired", "renewed", "revoked"]
+
+
 class VerificationSchema(OutSchema):
     code = fields.String()
     valid = fields.Boolean()
-    status = fields.String(validate=validate.OneOf(["valid", "revoked"]),
-                           metadata={"enum": ["valid", "revoked"]})
+    status = fields.String(validate=validate.OneOf(VALIDITY_STATUSES), metadata={"enum": VALIDITY_STATUSES})
+    valid_from = fields.DateTime()
+    valid_until = fields.Date(allow_none=True, metadata={"description": "the last day it is valid; null: no end"})
+    renewed_by = fields.String(allow_none=True, metadata={"description": "the code of the certificate that renewed it"})
+    revoke_reason = fields.String(allow_none=True)
     learner_name = fields.String()
     course_title = fields.String()
     first_date = fields.Date()
@@ -345,7 +356,7 @@ class RecurrenceInSchema(Schema):
 class CycleInSchema(Schema):
     course_id = fields.Integer(required=True, strict=True, validate=ID)
     title = fields.String(required=True, validate=[validate.Length(min=1, max=120),
-                                                   validate.Regexp(r"^\s*\S", error="Must not be blank.")])
+                                                   validate.Regexp(r"^\s*\S", error=_l("Must not be blank."))])
     recurrence = fields.Nested(RecurrenceInSchema, required=True)
     room_id = fields.Integer(allow_none=True, load_default=None, strict=True, validate=ID)
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))

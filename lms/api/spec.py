@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
 from lms.api.auth import require_scope
+from lms.api.field_messages import translated
 from lms.api.models import TokenScope
 from lms.api.problems import PROBLEM_JSON, ApiProblem
 from lms.api.schemas import MAX_ID, ProblemSchema
@@ -105,11 +106,12 @@ def _load(schema: Schema, data: Any) -> dict:
 
 
 def flatten_errors(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as {"dotted.path": [messages]} (`_schema`: the whole object)."""
+    """marshmallow's nested messages as {"dotted.path": [messages]} (`_schema`: the whole object), in the
+    request's language (field_messages.py)."""
     if isinstance(messages, list):
-        return {path or "_schema": [str(m) for m in messages]}
+        return {path or "_schema": [translated(m) for m in messages]}
     if not isinstance(messages, dict):
-        return {path or "_schema": [str(messages)]}
+        return {path or "_schema": [translated(messages)]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         name = str(key) if not path else f"{path}.{key}"

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.codes import CheckinSettings
+from lms.attendance.kept import KeptPerCycle
 from lms.attendance.permissions import can_record
 from lms.auth.models import Role
 from lms.auth.permissions import require, role_required
@@ -20,6 +21,17 @@ from lms.planning.queries import cycle_heading
 bp = Blueprint("attendance", __name__)
 recorders = role_required(Role.TRAINER, Role.COORDINATOR)
 readers = role_required(Role.TRAINER, Role.COORDINATOR, Role.ORGANISATION_CONTACT)
+
+
+@bp.record_once
+def _keep_at_risk(state) -> None:  # type: ignore[no-untyped-def]
+    """Each web process keeps the learners at risk of each running cycle until the cycle changes
+    (lms/attendance/kept.py): the list of learners at risk then counts only the cycles that did."""
+    state.app.extensions["at_risk_kept"] = KeptPerCycle(state.app.config["LMS_AT_RISK_KEPT"])
+
+
+def kept_at_risk() -> KeptPerCycle:
+    return current_app.extensions["at_risk_kept"]
 
 
 def checkin_settings() -> CheckinSettings:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from lms.attendance import codes, queries, service
+from lms.attendance import codes, queries, service, signatures
 from lms.attendance.blueprint import bp, checkin_settings, load_session, recordable_session, recorders
 from lms.attendance.forms import ActionForm, CheckinCodeForm, PersonalCodeForm
 from lms.attendance.models import ATTENDED, STATUS_LABELS, AttendanceMethod
@@ -170,8 +170,17 @@ def checkin():
 
 
 def _checked_in(session, saved):  # type: ignore[no-untyped-def]
+    """Back to "My attendance", or on to signing when the cycle asks for signatures."""
     status = STATUS_LABELS[saved.attendance.status]
-    if saved.changed:
+    signing = saved.attendance.status in ATTENDED and signatures.has_unsigned(session, current_user.id)
+    if saved.overruled:
+        flash(_("Your trainer has already marked you %(status)s at %(course)s. Talk to your trainer if "
+                "that is not right.", course=session.cycle.course.title, status=status), "info")
+    elif signing:
+        flash(_("You are checked in to %(course)s: %(status)s. Now sign your attendance.",
+                course=session.cycle.course.title, status=status), "success")
+        return redirect(url_for("attendance.sign_own", session_id=session.id))
+    elif saved.changed:
         flash(_("You are checked in to %(course)s: %(status)s.", course=session.cycle.course.title,
                 status=status), "success")
     else:

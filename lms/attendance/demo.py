@@ -6,6 +6,7 @@ Sessions that already have any attendance are left alone, so running it twice ch
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -46,6 +47,7 @@ def seed_attendance_demo(now: datetime | None = None) -> None:
     ).scalars():
         _seed_cycle(cycle, index_of, now)
     db.session.flush()
+    seed_signatures_demo(now)
 
 
 def _seed_cycle(cycle: Cycle, index_of: dict[int, int], now: datetime) -> None:
@@ -67,3 +69,53 @@ def _has_attendance(session: ClassSession) -> bool:
     return db.session.execute(
         select(Attendance.id).where(Attendance.session_id == session.id).limit(1)
     ).first() is not None
+
+
+# --- signed attendance -------------------------------------------------------------------------
+
+#: the running cycle whose learners sign at each session (its trainer's sign-in sheets show them)
+SIGNED_COURSE = "foreningsekonomi"
+
+
+def seed_signatures_demo(now: datetime) -> None:
+    """Signatures on for the running cycle of SIGNED_COURSE; its held sessions signed by those
+    who came, most on the trainer's device, every third on their own phone."""
+    from lms.attendance import signatures
+    from lms.attendance.codes import CheckinSettings
+    from lms.attendance.signature_models import SignatureDevice
+    from lms.catalog.models import Course
+
+    cycle = db.session.execute(
+        select(Cycle).join(Course, Course.id == Cycle.course_id)
+        .where(Course.slug == SIGNED_COURSE, Cycle.status == CycleStatus.PUBLISHED).order_by(Cycle.id)
+    ).scalars().first()
+    if cycle is None:
+        return
+    trainer_id = cycle.trainer_ids[0] if cycle.trainer_ids else None
+    signatures.set_signatures_required(cycle, True, actor_id=trainer_id, now=now)
+    for session in cycle.sessions:
+        if session.ends_at > now or session.status is SessionStatus.CANCELLED or signatures.signatures_of(session.id):
+            continue
+        for number, (learner, _record) in enumerate(signatures.present_learners(session)):
+            own = number % 3 == 2
+            signatures.sign(session, learner.id, _drawn(learner.name), captured_by_id=learner.id if own else trainer_id,
+                            device=SignatureDevice.LEARNER if own else SignatureDevice.TRAINER,
+                            now=session.starts_at + timedelta(minutes=8 + number), settings=CheckinSettings())
+
+
+def _drawn(name: str) -> str:
+    """A handwriting-like stroke per word of the name (a loop per letter), the same each time."""
+    strokes = []
+    x = 24.0
+    for word in name.split()[:2]:
+        points = []
+        for index, letter in enumerate(word.lower()):
+            width, height = 30.0, (80.0 if index == 0 else 28 + (ord(letter) * 7) % 40)
+            for step in range(13):
+                t = step / 12
+                points.append((x + width * t - 14 * math.sin(2 * math.pi * t),
+                               150 - height * (1 - math.cos(2 * math.pi * t)) / 2 + 6 * t))
+            x += width
+        strokes.append("M" + " L".join(f"{px:.1f} {py:.1f}" for px, py in points))
+        x += 30
+    return "<svg>" + "".join(f'<path d="{d}"/>' for d in strokes) + "</svg>"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.attendance.models import POLICY_LABELS, STATUS_LABELS, AttendanceStatus, ExcusedPolicy
@@ -36,3 +36,15 @@ class PolicyForm(FlaskForm):
     excused_policy = RadioField(_l("How excused absences count"),
                                 choices=[(p.value, POLICY_LABELS[p]) for p in ExcusedPolicy],
                                 validators=[DataRequired()])
+
+
+class SignatureForm(FlaskForm):
+    """A signature drawn on the page's canvas, sent as SVG by signature.js (re-written on the server)."""
+
+    drawing = HiddenField(validators=[DataRequired(), Length(max=200_000)])
+
+
+class SignaturesSettingForm(FlaskForm):
+    signatures_required = BooleanField(
+        _l("Learners sign their attendance at each session"),
+        description=_l("They sign on the trainer's device or on their own phone after checking in."))

@@ -33,6 +33,13 @@ class AttendanceMethod(str, enum.Enum):
     PAPER = "paper"
 
 
+#: how a trainer or coordinator marks a learner; a learner's own check-in never changes these
+#: (docs/attendance.md, "Conflicts")
+TRAINER_METHODS = frozenset({AttendanceMethod.ROLL_CALL, AttendanceMethod.PAPER, AttendanceMethod.PERSONAL_QR})
+#: the learner's own check-in
+LEARNER_METHODS = frozenset({AttendanceMethod.QR, AttendanceMethod.CODE})
+
+
 class Attendance(db.Model):
     """One learner at one session: the latest status; every change is also an audit event."""
 
@@ -83,6 +90,8 @@ class AttendanceRule(db.Model):
     excused_policy: Mapped[ExcusedPolicy] = mapped_column(
         enum_column(ExcusedPolicy, "excused_policy"), default=ExcusedPolicy.NOT_COUNTED
     )
+    #: signed attendance: learners sign at each session (lms/attendance/signature_models.py)
+    signatures_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -7,13 +7,14 @@ and applies the rule in Python (lms/attendance/rules.py), so every page agrees w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import joinedload
 
+from lms.attendance.kept import KeptPerCycle, cycle_key
 from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus, ExcusedPolicy
 from lms.attendance.rules import (
     AttendanceSummary, SessionFacts, Standing, counted_sessions, summarise, summarise_counts,
@@ -250,27 +251,55 @@ class LearnerAtRisk:
     summary: AttendanceSummary
 
 
-def at_risk(cycles: list[Cycle], now: datetime) -> list[tuple[Cycle, LearnerAtRisk]]:
+def at_risk(cycles: list[Cycle], now: datetime,
+            kept: KeptPerCycle[list[AttendanceSummary]] | None = None) -> list[tuple[Cycle, LearnerAtRisk]]:
     """Learners still holding a seat in a running cycle who are one absence away or past reach.
 
     The database counts, for each seat, the sessions the learner is held to and their records (two
     grouped queries for all the cycles); the rule (lms/attendance/rules.py) turns the counts into
-    a standing. People are loaded only for those at risk.
+    a standing. People are loaded only for those at risk. With `kept`, each cycle's learners at
+    risk are kept until something they are made of changes (lms/attendance/kept.py), and only the
+    cycles that changed are counted again.
     """
     running = {cycle.id: cycle for cycle in cycles if cycle.status is CycleStatus.PUBLISHED}
     if not running:
         return []
-    counts = _record_counts(list(running), now)
-    policies = excused_policies(list(running))
-    summaries = []
-    for cycle_id, user_id, total, ended in db.session.execute(_seats_with_sessions(list(running), now)).all():
+    found = {cycle_id: kept.get(cycle, now) for cycle_id, cycle in running.items()} if kept is not None else {}
+    missing = {cycle_id: running[cycle_id] for cycle_id in running if found.get(cycle_id) is None}
+    if missing:
+        keys = {cycle_id: cycle_key(cycle) for cycle_id, cycle in missing.items()}
+        fresh = _at_risk_of(missing, now)
+        ends = _session_ends(list(missing), now) if kept is not None else {}
+        for cycle_id in missing:
+            found[cycle_id] = fresh.get(cycle_id, [])
+            if kept is not None:
+                kept.keep(cycle_id, keys[cycle_id], ends.get(cycle_id, ()), now, found[cycle_id])
+    return with_learners(running, [summary for cycle_id in running for summary in found[cycle_id] or ()])
+
+
+def _at_risk_of(cycles: dict[int, Cycle], now: datetime) -> dict[int, list[AttendanceSummary]]:
+    """cycle → the summaries of its learners at risk."""
+    counts = _record_counts(list(cycles), now)
+    policies = excused_policies(list(cycles))
+    found: dict[int, list[AttendanceSummary]] = {}
+    for cycle_id, user_id, total, ended in db.session.execute(_seats_with_sessions(list(cycles), now)).all():
         attended, excused, early = counts.get((cycle_id, user_id), (0, 0, 0))
         summary = summarise_counts(user_id=user_id, cycle_id=cycle_id, policy=policies[cycle_id],
-                                   minimum_percent=running[cycle_id].min_attendance_percent,
+                                   minimum_percent=cycles[cycle_id].min_attendance_percent,
                                    sessions=total, held=ended + early, attended=attended, excused=excused)
         if summary.at_risk:
-            summaries.append(summary)
-    return with_learners(running, summaries)
+            found.setdefault(cycle_id, []).append(summary)
+    return found
+
+
+def _session_ends(cycle_ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """cycle → (the last session end at or before `now`, the first one after it)."""
+    ended = ClassSession.ends_at <= now
+    return {cycle_id: (last, first) for cycle_id, last, first in db.session.execute(
+        select(ClassSession.cycle_id, func.max(case((ended, ClassSession.ends_at))),
+               func.min(case((~ended, ClassSession.ends_at))))
+        .where(ClassSession.cycle_id.in_(cycle_ids)).group_by(ClassSession.cycle_id)
+    ).all()}
 
 
 def with_learners(running: dict[int, Cycle], summaries: list[AttendanceSummary]) -> list[tuple[Cycle, LearnerAtRisk]]:
@@ -322,12 +351,12 @@ def _users(user_ids: list[int]) -> dict[int, User]:
 
 
 def session_history(session_id: int):  # type: ignore[no-untyped-def]
-    """The audit trail of a session's attendance, newest first."""
+    """The audit trail of a session's attendance, newest first (check-ins a trainer's mark kept out too)."""
     from lms.audit.models import AuditEvent
 
     ids = select(Attendance.id).where(Attendance.session_id == session_id)
     return list(db.session.execute(
-        select(AuditEvent).where(AuditEvent.action == "attendance.recorded",
+        select(AuditEvent).where(AuditEvent.action.in_(("attendance.recorded", "attendance.checkin_overruled")),
                                  AuditEvent.object_type == "attendance", AuditEvent.object_id.in_(ids))
         .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     ).scalars())
@@ -344,14 +373,15 @@ def organisation_cycles(organisation_id: int) -> list[Cycle]:
     ).scalars())
 
 
-def sessions_today(cycles: list[Cycle], now: datetime) -> list[ClassSession]:
-    """Sessions of these cycles on today's local date, for the trainer's quick links."""
+def sessions_today(cycles: list[Cycle], now: datetime, days: int = 1) -> list[ClassSession]:
+    """Sessions of these cycles on today's local date (and the `days` − 1 dates after it), for the
+    trainer's quick links and the pages kept on the device."""
     from lms.planning.service import local_zone
 
     zone = local_zone()
     today = now.astimezone(zone).date()
     start = datetime.combine(today, datetime.min.time(), zone)
-    end = datetime.combine(today, datetime.max.time(), zone)
+    end = datetime.combine(today + timedelta(days=days - 1), datetime.max.time(), zone)
     return list(db.session.execute(
         select(ClassSession).where(ClassSession.cycle_id.in_([c.id for c in cycles]),
                                    ClassSession.starts_at >= start, ClassSession.starts_at <= end)

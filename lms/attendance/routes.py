@@ -14,7 +14,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.attendance import export, queries, service
-from lms.attendance.blueprint import bp, checkin_settings, load_session, readers, recordable_session, recorders
+from lms.attendance.blueprint import (
+    bp, checkin_settings, kept_at_risk, load_session, readers, recordable_session, recorders,
+)
 from lms.attendance.forms import ActionForm, PolicyForm, RollCallRowForm
 from lms.attendance.models import (
     METHOD_LABELS, POLICY_LABELS, STATUS_LABELS, AttendanceMethod, AttendanceStatus, ExcusedPolicy,
@@ -23,6 +25,7 @@ from lms.attendance.permissions import (
     can_read_cycle, can_read_learner, can_record, is_contact, reading_scope,
 )
 from lms.attendance.service import AttendanceError
+from lms.attendance.sync import overridden_marks
 from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role, require, role_required
 from lms.core.unit_of_work import refusal_flashed, refusal_undone
@@ -50,7 +53,7 @@ def index():
     else:
         cycles = queries.attendance_cycles(current_user, all_cycles=has_any_role(current_user, Role.COORDINATOR))
     return render_template("attendance/index.html", cycles=cycles,
-                           sessions=queries.sessions_today(cycles, _now()), now=_now())
+                           sessions=queries.sessions_today(cycles, _now(), days=2), now=_now())
 
 
 # --- roll call -------------------------------------------------------------------------------
@@ -70,6 +73,7 @@ def session_page(session_id: int):
     return render_template(
         "attendance/session.html", session=session, roster=roster, records=records,
         editable=scope is None, paper=paper, names=names,
+        overridden=overridden_marks(history, current_user.id),
         choices=[(status, str(STATUS_LABELS[status])) for status in AttendanceStatus],  # translated once, not per row
         history=history[:50], form=ActionForm(), now=_now(),
         window=service.window_state(session, _now(), checkin_settings()),
@@ -139,9 +143,10 @@ def all_present(session_id: int):
 def sign_in_sheet(session_id: int):
     """The paper fallback: a printable list to sign, entered afterwards on the roll-call page."""
     from lms.attendance.pdf import render_sign_in_sheet
+    from lms.attendance.signatures import signatures_of
 
     session = recordable_session(session_id)
-    pdf = render_sign_in_sheet(session, service.session_roster(session))
+    pdf = render_sign_in_sheet(session, service.session_roster(session), signatures_of(session.id))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="narvarolista-{session.id}.pdf"'})
 
@@ -219,7 +224,7 @@ def learner_page(user_id: int):
 def at_risk():
     cycles = queries.attendance_cycles(current_user, all_cycles=has_any_role(current_user, Role.COORDINATOR),
                                        statuses=(CycleStatus.PUBLISHED,))
-    return render_template("attendance/at_risk.html", found=queries.at_risk(cycles, _now()))
+    return render_template("attendance/at_risk.html", found=queries.at_risk(cycles, _now(), kept_at_risk()))
 
 
 @bp.app_context_processor

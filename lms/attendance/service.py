@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 from lms.attendance import codes
 from lms.attendance.codes import CheckinSettings, CodeCheck
 from lms.attendance.models import (
-    ATTENDED, Attendance, AttendanceMethod, AttendanceRule, AttendanceStatus, AttendanceWarning,
-    ExcusedPolicy, WarningKind,
+    ATTENDED, LEARNER_METHODS, TRAINER_METHODS, Attendance, AttendanceMethod, AttendanceRule,
+    AttendanceStatus, AttendanceWarning, ExcusedPolicy, WarningKind,
 )
 from lms.attendance.rules import AttendanceSummary, SessionFacts, Standing, summarise
 from lms.audit.service import record_event
@@ -80,6 +80,7 @@ def records_of(session_id: int) -> dict[int, Attendance]:
 class Recorded:
     attendance: Attendance
     changed: bool
+    overruled: bool = False  # a learner's check-in that a trainer's mark kept out
 
 
 def record_attendance(session: ClassSession, user_id: int, status: AttendanceStatus, *,
@@ -190,6 +191,12 @@ def check_in(session: ClassSession, user_id: int, *, method: AttendanceMethod, a
         return Recorded(existing, False)
     late = now > session.starts_at + settings.late_after
     status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+    if existing is not None and method in LEARNER_METHODS and existing.method in TRAINER_METHODS:
+        # a trainer's mark beats a learner's check-in: kept as it is, the attempt in the audit trail
+        record_event(actor_id, "attendance.checkin_overruled", "attendance", existing.id,
+                     session_id=session.id, user_id=user_id, cycle_id=session.cycle_id,
+                     old=existing.status.value, new=status.value, method=method.value)
+        return Recorded(existing, False, overruled=True)
     return record_attendance(session, user_id, status, method=method, actor_id=actor_id, now=now,
                              settings=settings)
 

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH
 from lms.core.display_text import DISPLAY_TEXT
+from lms.core.i18n import language_choices
 
 
 class LoginForm(FlaskForm):
@@ -34,10 +35,10 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=language_choices)
     next = HiddenField()
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), filters=DISPLAY_TEXT, validators=[DataRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=language_choices)

@@ -76,7 +76,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # nothing of this person stays in the browser: the roll call's kept pages and queued marks
+    # (Cache Storage, IndexedDB, the service worker) go too (docs/attendance.md)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

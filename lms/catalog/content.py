@@ -17,6 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from lms.catalog.markdown import is_relative
+from lms.catalog.validity import ValiditySource, read_validity, renewal_quiz_problem
 from lms.core.display_text import clean_display_text
 from lms.quizzes.content import QuizSource, read_quiz_file, read_settings
 
@@ -30,7 +31,7 @@ RESERVED_SLUGS = {"manage"}
 COURSE_FIELDS = {
     "slug": True, "title": True, "summary": True, "description": True, "language": True,
     "competence_areas": True, "sdgs": True, "estimated_hours": True, "certificate_design": True,
-    "learning_outcomes": True, "modules": True,
+    "learning_outcomes": True, "modules": True, "validity": False,
 }
 MODULE_FIELDS = {"title": True, "minutes": True, "required": False, "quiz": False, "quiz_settings": False}
 ATTACHMENT_TYPES = {
@@ -84,6 +85,7 @@ class CourseSource:
     learning_outcomes: list[str]
     modules: list[ModuleSource] = field(default_factory=list)
     version: str = ""
+    validity: ValiditySource | None = None  # None: valid without end
 
 
 @dataclass
@@ -124,6 +126,7 @@ def load_content(root: Path) -> ContentReport:
         if course is not None:
             courses.append(course)
     _check_unique_slugs(courses, errors)
+    _check_refreshers(courses, errors)
     return ContentReport(courses, errors.errors)
 
 
@@ -134,6 +137,18 @@ def _check_unique_slugs(courses: list[CourseSource], errors: _Collector) -> None
             errors.add(course.folder / "course.yaml", _line_of_key(course.folder / "course.yaml", "slug"),
                        f"duplicate course slug {course.slug!r} (also in {seen[course.slug].name}/)")
         seen.setdefault(course.slug, course.folder)
+
+
+def _check_refreshers(courses: list[CourseSource], errors: _Collector) -> None:
+    slugs = {course.slug for course in courses}
+    for course in courses:
+        refresher = course.validity.refresher if course.validity else None
+        path = course.folder / "course.yaml"
+        if refresher is not None and refresher not in slugs:
+            errors.add(path, _line_of_key(path, "validity"), f"validity refresher {refresher!r} is not a course here")
+        quiz = renewal_quiz_problem(course.validity, {m.slug: m.quiz_file is not None for m in course.modules})
+        if quiz is not None:
+            errors.add(path, _line_of_key(path, "validity"), quiz)
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -194,6 +209,7 @@ def _load_course(folder: Path, errors: _Collector) -> CourseSource | None:
     before = len(errors.errors)
     _check_fields(data, lines, COURSE_FIELDS, path, errors, 1)
     course = _course_values(data, lines, folder, path, errors)
+    course.validity = read_validity(data, lambda name: lines.get(name, 1), lambda line, text: errors.add(path, line, text))
     course.modules = _load_modules(course, data, lines, path, errors)
     _check_unlisted_files(course, data, errors)
     if len(errors.errors) > before:

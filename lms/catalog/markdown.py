@@ -17,6 +17,7 @@ UrlRewriter = Callable[[str], str]
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "img", "table", "thead", "tbody",
     "tr", "th", "td", "code", "pre", "blockquote", "em", "strong", "s", "del", "hr", "br", "span",
+    "b", "i", "u", "sub", "sup",  # what question banks exported from Moodle write in their [html] texts
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class", "target", "rel"},

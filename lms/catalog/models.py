@@ -25,6 +25,8 @@ class Course(db.Model):
     estimated_hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1))
     certificate_design: Mapped[str] = mapped_column(sa.String(80))
     learning_outcomes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: how long its certificate holds and what renews it (lms/catalog/validity.py); None: no end
+    validity: Mapped[dict | None] = mapped_column(sa.JSON)
     content_version: Mapped[str] = mapped_column(sa.String(64))
     published: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -133,4 +135,9 @@ class ModuleProgress(db.Model):
 
     module: Mapped[Module] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "module_id", name="uq_module_progress_user_module"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "module_id", name="uq_module_progress_user_module"),
+        # ids only grow, also on SQLite after the newest row is deleted: the certificate sweep
+        # reads new progress as the ids above the last it saw (lms/certificates/sweep.py)
+        {"sqlite_autoincrement": True},
+    )

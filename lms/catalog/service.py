@@ -121,6 +121,7 @@ def _apply_course_fields(course: Course, source: CourseSource) -> None:
     course.estimated_hours = source.estimated_hours
     course.certificate_design = source.certificate_design
     course.learning_outcomes = source.learning_outcomes
+    course.validity = source.validity.as_dict() if source.validity else None
     course.content_version = source.version
     if course.area_names != sorted(source.competence_areas):
         course.competence_areas = [CourseCompetenceArea(area=a) for a in source.competence_areas]

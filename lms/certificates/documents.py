@@ -23,7 +23,9 @@ from flask_babel import force_locale, gettext as _, ngettext
 from lms.certificates.codes import display
 from lms.certificates.models import Certificate
 from lms.certificates.rendering import Design, render_pdf
+from lms.certificates.validity import last_valid_day, period_of
 from lms.certificates.service import sdg_entries
+from lms.core.i18n import text_direction
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ def template_values(certificate: Certificate) -> dict[str, Any]:
             "verify_at": _("Check this certificate at"),
             "content_version": _("Content version"),
             "hours": _hours_text(snapshot["hours_attended"], language),
+            "valid_until": _valid_until_text(certificate, language),
         }
         values = dict(snapshot)
         values.update(
@@ -61,7 +64,17 @@ def template_values(certificate: Certificate) -> dict[str, Any]:
             issued_on=format_date(issued, "d MMMM y", locale=language),
             sdgs=sdg_entries(snapshot["sdgs"]),
         )
-    return {"c": values, "t": texts, "code": display(certificate.code), "verify_url": verify_url(certificate.code)}
+    return {"c": values, "t": texts, "code": display(certificate.code), "verify_url": verify_url(certificate.code),
+            "dir": text_direction(language)}
+
+
+def _valid_until_text(certificate: Certificate, language: str) -> str:
+    """"Giltigt till 30 juni 2028" when the certificate's period ends; nothing when it has no end."""
+    period = period_of(certificate)
+    day = last_valid_day(period.valid_until) if period is not None else None
+    if day is None:
+        return ""
+    return _("Valid until %(date)s", date=format_date(day, "d MMMM y", locale=language))
 
 
 def _hours_text(hours: str, language: str) -> str:
@@ -76,8 +89,12 @@ def _design(certificate: Certificate) -> Design:
 
 
 def cache_path(certificate: Certificate, design: Design) -> Path:
+    """One file per certificate and design; a certificate renewed by a quiz states a new "valid
+    until", so its PDF is cached anew per period."""
     folder = Path(current_app.config["LMS_CERTIFICATE_CACHE_DIR"])
-    return folder / f"{certificate.code}-{design.name}-v{design.version}.pdf"
+    period = period_of(certificate)
+    renewal = f"-r{period.id}" if period is not None and period.quiz_attempt_id is not None else ""
+    return folder / f"{certificate.code}{renewal}-{design.name}-v{design.version}.pdf"
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:

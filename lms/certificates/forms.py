@@ -17,6 +17,11 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("Shown on the public verification page: write it for anyone who checks the code."))
+
+
 class ManualIssueForm(ReasonForm):
     user_id = SelectField(_l("Learner"), coerce=bounded_int)
 

@@ -1,7 +1,16 @@
 """PDF rendering from plain values through a design folder in certificates/.
 
-Nothing outside the design's own folder is fetched: no other file, no network. One
-FontConfiguration serves the whole process (a new one per render grows memory).
+Nothing outside the design's own folder and the shipped fonts (`lms/static/fonts/`) is fetched:
+no other file, no network. One FontConfiguration serves the whole process (a new one per render
+grows memory).
+
+Every design writes Arabic script, shaped and joined, with the shipped Noto Naskh Arabic (SIL Open
+Font License 1.1): `script_fonts_css` (lms/core/pdf_fonts.py) declares it for every render, covering the Arabic blocks only
+(`unicode-range`). A design names it after its own families ("Source Sans 3", …, "Noto Naskh
+Arabic"); in a design that does not, Arabic letters fall back to it, since it is the one face of
+the render that has them, also on a machine without any Arabic system font. (It is not declared
+under the design's own family names: WeasyPrint would then merge two fonts of one name and weight
+into one embedded font, with wrong glyphs.)
 """
 from __future__ import annotations
 
@@ -15,9 +24,10 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from lms.core.pdf_fonts import is_shipped_font, script_fonts_css
+
 _FONT_CONFIGURATION = None
 _LOCK = threading.Lock()
-
 
 class DesignError(RuntimeError):
     """A certificate design is missing or broken."""
@@ -51,7 +61,7 @@ def font_configuration():  # type: ignore[no-untyped-def]
 
 
 def design_url_fetcher(folder: Path):  # type: ignore[no-untyped-def]
-    """A fetcher that serves files of `folder` and stops the render on anything else."""
+    """A fetcher that serves files of `folder` (and the shipped fonts) and stops the render on anything else."""
     from urllib.parse import unquote, urlsplit
 
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
@@ -63,7 +73,8 @@ def design_url_fetcher(folder: Path):  # type: ignore[no-untyped-def]
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise BlockedResource(f"certificate designs may not fetch {parts.scheme} URLs: {url}")
-            if root not in Path(unquote(parts.path)).resolve().parents:
+            path = Path(unquote(parts.path)).resolve()
+            if root not in path.parents and not is_shipped_font(path):
                 raise BlockedResource(f"outside the design folder: {url}")
             return super().fetch(url, headers)
 
@@ -87,9 +98,14 @@ def render_html(design: Design, values: Mapping[str, Any]) -> str:
 
 def render_pdf(design: Design, values: Mapping[str, Any]) -> bytes:
     """A PDF/A-3a (tagged) certificate from plain values: `c` (the snapshot), `t` (texts), `code`, `verify_url`."""
-    from weasyprint import HTML
+    return write_pdf(design, render_html(design, {**values, "qr_svg": qr_svg(values["verify_url"])}))
 
-    html = render_html(design, {**values, "qr_svg": qr_svg(values["verify_url"])})
-    document = HTML(string=html, base_url=design.folder.as_uri() + "/",
-                    url_fetcher=design_url_fetcher(design.folder))
-    return document.write_pdf(font_config=font_configuration(), pdf_variant="pdf/a-3a")
+
+def write_pdf(design: Design, html: str) -> bytes:
+    """A PDF/A-3a of the design's rendered `html`, with the shipped script fonts."""
+    from weasyprint import CSS, HTML
+
+    fetcher = design_url_fetcher(design.folder)
+    document = HTML(string=html, base_url=design.folder.as_uri() + "/", url_fetcher=fetcher)
+    fonts = CSS(string=script_fonts_css(), url_fetcher=fetcher, font_config=font_configuration())
+    return document.write_pdf(stylesheets=[fonts], font_config=font_configuration(), pdf_variant="pdf/a-3a")

@@ -12,13 +12,16 @@ from flask_login import current_user, login_required
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import has_any_role, role_required
-from lms.certificates import documents, service
+from lms.certificates import credentials, documents, quiz_renewals, renewals, service
 from lms.certificates.codes import display, normalise
-from lms.certificates.forms import ActionForm, ManualIssueForm, ReasonForm, VerifyForm
+from lms.certificates.forms import ActionForm, ManualIssueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate
+from lms.certificates.validity import history_of, last_valid_day, validities_of, validity_of
 from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db, limiter
+from lms.enrolment.routes import FLASH_AFTER_ENROL
+from lms.enrolment.service import enrol, find_enrolment
 from lms.planning.models import Cycle
 
 bp = Blueprint("certificates", __name__)
@@ -51,8 +54,26 @@ def _downloadable(certificate_id: int) -> Certificate:
 @bp.get("/my/certificates")
 @login_required
 def mine():
-    return render_template("certificates/mine.html", certificates=service.certificates_of(current_user.id),
-                           display=display, verify_url=documents.verify_url)
+    certificates = service.certificates_of(current_user.id)
+    return render_template("certificates/mine.html", certificates=certificates, display=display,
+                           verify_url=documents.verify_url, validity=validities_of(certificates, utcnow()),
+                           renew_slugs=renewals.renew_slugs(certificates),
+                           renew_quizzes=quiz_renewals.quiz_renewals_of(current_user.id, utcnow()))
+
+
+@bp.get("/my/certificates/<int:certificate_id>/renew-by-quiz")
+@login_required
+def renew_by_quiz(certificate_id: int):
+    """Where the holder stands for a renewal by the refresher quiz, and the way to the quiz."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    now = utcnow()
+    renewal = quiz_renewals.quiz_renewals_of(current_user.id, now).get(certificate.id)
+    return render_template("certificates/renew_quiz.html", certificate=certificate, renewal=renewal,
+                           refusal=quiz_renewals.refusal(renewal) if renewal else None,
+                           next_day=quiz_renewals.next_last_day(renewal, now) if renewal else None,
+                           validity=validity_of(certificate, now), display=display)
 
 
 @bp.get("/certificates/<int:certificate_id>/pdf")
@@ -68,7 +89,7 @@ def pdf(certificate_id: int):
 def badge(certificate_id: int):
     certificate = _downloadable(certificate_id)
     name = documents.file_name(certificate).replace(".pdf", ".json")
-    return Response(documents.open_badge_json(certificate), mimetype="application/ld+json", headers={
+    return Response(credentials.credential_json(certificate), mimetype="application/ld+json", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -88,8 +109,41 @@ def verify():
 def verify_code(code: str):
     certificate = service.find_by_code(code)
     status = 404 if certificate is None else 200
-    return render_template("certificates/verified.html", certificate=certificate, code=code,
-                           display=display, form=VerifyForm(formdata=None)), status
+    standing = validity_of(certificate, utcnow()) if certificate is not None else None
+    earlier = [(period.valid_from, last_valid_day(period.valid_until))  # a quiz renewal's history
+               for period in (history_of(certificate)[:-1] if certificate is not None else [])]
+    return render_template("certificates/verified.html", certificate=certificate, code=code, validity=standing,
+                           earlier=earlier, display=display, form=VerifyForm(formdata=None)), status
+
+
+# --- renewing from the link in a reminder (one step: the button enrols) ------------------------------
+
+def _renewal_cycle(token: str) -> Cycle:
+    found = renewals.read_renewal_link(token)
+    if found is None or found[0] != current_user.id:
+        abort(404)
+    return db.get_or_404(Cycle, found[1])
+
+
+@bp.get("/renew/<token>")
+@login_required
+def renew(token: str):
+    cycle = _renewal_cycle(token)
+    return render_template("certificates/renew.html", cycle=cycle, token=token, form=ActionForm(),
+                           enrolment=find_enrolment(current_user.id, cycle.id))
+
+
+@bp.post("/renew/<token>")
+@login_required
+@limiter.limit("20 per hour")
+def renew_enrol(token: str):
+    cycle = _renewal_cycle(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with refusal_flashed(url_for("certificates.renew", token=token)):
+        enrolment = enrol(current_user.id, cycle, now=utcnow())
+    flash(str(FLASH_AFTER_ENROL[enrolment.status]), "success")
+    return redirect(url_for("enrolment.cycle", cycle_id=cycle.id))
 
 
 # --- coordinators ---------------------------------------------------------------------------------
@@ -106,7 +160,7 @@ def cycle_certificates(cycle_id: int):
     manual = ManualIssueForm()
     manual.user_id.choices = [(user.id, user.name) for user, _state, cert in rows if cert is None]
     return render_template("certificates/cycle.html", cycle=cycle, rows=rows, form=ActionForm(),
-                           manual=manual, reason_form=ReasonForm(), display=display)
+                           manual=manual, reason_form=RevokeForm(), display=display)
 
 
 @bp.post("/cycles/<int:cycle_id>/certificates/issue-all")
@@ -140,7 +194,7 @@ def issue_by_hand(cycle_id: int):
 @role_required(Role.COORDINATOR)
 def revoke(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
-    form = ReasonForm()
+    form = RevokeForm()
     back = url_for("certificates.cycle_certificates", cycle_id=certificate.cycle_id)
     if not form.validate_on_submit():
         flash(_("Say why the certificate is revoked."), "error")

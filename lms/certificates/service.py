@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,22 +21,19 @@ from lms import events
 from lms.audit.service import record_event
 from lms.auth.models import User
 from lms.catalog.labels import sdg_name
-from lms.catalog.models import Course, Module, ModuleProgress
-from lms.catalog.queries import with_topics
 from lms.catalog.service import done_module_ids
 from lms.certificates.codes import new_code, normalise
 from lms.certificates.models import Certificate, IssueOrigin
+from lms.certificates.validity import start_period
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.enrolment.service import complete
 from lms.events import EventKind
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
-from lms.planning.queries import with_trainers
+from lms.core.i18n import known_locale
 from lms.core.unit_of_work import DomainError
 
 ELIGIBLE_ENROLMENTS = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
-#: certificates issued by the sweep between two calls of its `after_each` (a commit)
-SWEEP_BATCH = 100
 
 
 class CertificateError(DomainError):
@@ -104,6 +100,7 @@ def issue_certificate(user_id: int, cycle_id: int, now: datetime, *, actor_id: i
     except IntegrityError:
         # issued at the same moment by another request or the sweep: that one stands
         return existing_certificate(user_id, cycle_id)
+    start_period(certificate, now)
     _mark_enrolment_completed(user_id, cycle_id)
     record_event(actor_id, EventKind.CERTIFICATE_ISSUED.value, "certificate", certificate.id,
                  user_id=user_id, cycle_id=cycle_id, manual=bool(reason), reason=reason or "")
@@ -150,128 +147,6 @@ def check_learner(user_id: int, now: datetime) -> list[Certificate]:
     return [certificate for certificate in issued if certificate is not None]
 
 
-def sweep(now: datetime, *, after_each: Callable[[], None] | None = None, batch: int = SWEEP_BATCH) -> int:
-    """The periodic check over every learner still enrolled in a running or finished cycle.
-
-    The database finds those who have completed (`completed_seats`, one query); only they are
-    loaded, a batch at a time. `after_each` is called after every `batch` certificates (the
-    scheduler commits there): a sweep that is stopped keeps what it issued, and the next one
-    issues the rest, each once.
-    """
-    seats = completed_seats(now)
-    issued = 0
-    for start in range(0, len(seats), batch):
-        chunk = seats[start:start + batch]
-        loaded = _load_for_issue(chunk)  # held until the batch is done: the session keeps weak references
-        for user_id, cycle_id in chunk:
-            if existing_certificate(user_id, cycle_id) is None:
-                issue_certificate(user_id, cycle_id, now)
-                issued += 1
-        del loaded
-        if after_each is not None:
-            after_each()
-    return issued
-
-
-def completed_seats(now: datetime) -> list[tuple[int, int]]:
-    """(learner, cycle) of every learner enrolled in a running or finished cycle who has completed it
-    and has no certificate for it yet, by cycle.
-
-    The same rule as `completion`, worked out by the database for all seats at once: seats with a
-    required module not done are left out in SQL; for the rest one grouped query counts the
-    sessions each learner is held to and their records, and `summarise_counts` (the attendance
-    rule on counts) says whether the minimum is met.
-    """
-    from lms.attendance.models import ExcusedPolicy
-    from lms.attendance.rules import Standing, summarise_counts
-
-    completed = []
-    for user_id, cycle_id, minimum, policy, sessions, ended, attended, excused, early in \
-            db.session.execute(_seat_counts(now)).all():
-        summary = summarise_counts(
-            user_id=user_id, cycle_id=cycle_id, policy=policy or ExcusedPolicy.NOT_COUNTED,
-            minimum_percent=minimum, sessions=sessions, held=int(ended or 0) + int(early or 0),
-            attended=int(attended or 0), excused=int(excused or 0))
-        if summary.standing is Standing.MET:
-            completed.append((user_id, cycle_id))
-    return completed
-
-
-def _seats_with_modules_done():  # type: ignore[no-untyped-def]
-    """Seats that could complete: enrolled (not yet completed) in a running or finished cycle,
-    every required module of the course done, and no certificate."""
-    from lms.attendance.models import AttendanceRule
-
-    module_missing = exists().where(
-        Module.course_id == Cycle.course_id, Module.required.is_(True),
-        ~exists().where(ModuleProgress.user_id == Enrolment.user_id, ModuleProgress.module_id == Module.id)
-        .correlate_except(ModuleProgress))
-    certified = exists().where(Certificate.user_id == Enrolment.user_id, Certificate.cycle_id == Enrolment.cycle_id)
-    return (
-        select(Enrolment.user_id, Enrolment.cycle_id, Enrolment.enrolled_at,
-               Cycle.min_attendance_percent.label("minimum"), AttendanceRule.excused_policy.label("policy"))
-        .join(Cycle, Cycle.id == Enrolment.cycle_id)
-        .outerjoin(AttendanceRule, AttendanceRule.cycle_id == Cycle.id)
-        .where(Enrolment.status == EnrolmentStatus.ENROLLED, Enrolment.enrolled_at.is_not(None),
-               Cycle.status.in_([CycleStatus.PUBLISHED, CycleStatus.FINISHED]), ~certified, ~module_missing)
-        .subquery("seat")
-    )
-
-
-def _seat_counts(now: datetime):  # type: ignore[no-untyped-def]
-    """Per seat that could complete: the sessions the learner is held to (not cancelled, from their
-    seat on), how many have ended, and their records of those sessions (attended, excused, and
-    recorded before the session ended: a check-in counts at once).
-
-    Each record is looked up by (session, learner), a probe of its unique index: joined instead,
-    PostgreSQL's planner reads every attendance row of the center into a hash table.
-    """
-    from lms.attendance.models import ATTENDED, Attendance, AttendanceStatus
-
-    seat = _seats_with_modules_done()
-    held_to = (
-        select(seat.c.user_id, seat.c.cycle_id, seat.c.minimum, seat.c.policy, ClassSession.id.label("session_id"),
-               ClassSession.ends_at,
-               select(Attendance.status).where(Attendance.session_id == ClassSession.id,
-                                               Attendance.user_id == seat.c.user_id)
-               .scalar_subquery().label("record"))
-        .select_from(seat)
-        .outerjoin(ClassSession, and_(ClassSession.cycle_id == seat.c.cycle_id,
-                                      ClassSession.status != SessionStatus.CANCELLED,
-                                      ClassSession.starts_at >= seat.c.enrolled_at))
-        .offset(0)  # a fence: PostgreSQL would otherwise copy the probe into each of the three counts
-        .subquery("held_to")
-    )
-
-    def count(condition):  # type: ignore[no-untyped-def]
-        return func.sum(case((condition, 1), else_=0))
-
-    return (
-        select(held_to.c.user_id, held_to.c.cycle_id, held_to.c.minimum, held_to.c.policy,
-               func.count(held_to.c.session_id), count(held_to.c.ends_at <= now),
-               count(held_to.c.record.in_(list(ATTENDED))), count(held_to.c.record == AttendanceStatus.EXCUSED),
-               count(and_(held_to.c.record.is_not(None), held_to.c.ends_at > now)))
-        .group_by(held_to.c.user_id, held_to.c.cycle_id, held_to.c.minimum, held_to.c.policy)
-        .order_by(held_to.c.cycle_id, held_to.c.user_id)
-    )
-
-
-def _load_for_issue(seats: list[tuple[int, int]]) -> list[object]:
-    """What issuing reads for a batch (cycles with course, modules, sessions and trainers; the
-    learners) in a few queries, so that issuing finds them in the session instead of loading them
-    one by one."""
-    cycles = db.session.execute(
-        select(Cycle).where(Cycle.id.in_({cycle_id for _, cycle_id in seats}))
-        .options(selectinload(Cycle.course).selectinload(Course.modules), *with_topics(selectinload(Cycle.course)),
-                 selectinload(Cycle.sessions),
-                 with_trainers())
-    ).scalars().all()
-    users = db.session.execute(
-        select(User).where(User.id.in_({user_id for user_id, _ in seats}))
-    ).scalars().all()
-    return [*cycles, *users]
-
-
 def eligible_learners(cycle: Cycle, now: datetime) -> list[tuple[User, Completion, Certificate | None]]:
     enrolments = db.session.execute(
         select(Enrolment).options(selectinload(Enrolment.user))
@@ -312,7 +187,7 @@ def build_snapshot(user: User, cycle: Cycle, now: datetime) -> dict:
     done = done_module_ids(user.id, [m.id for m in course.modules])
     return {
         "learner_name": user.name,
-        "language": user.locale if user.locale in ("sv", "en") else "sv",
+        "language": known_locale(user.locale),
         "course_title": course.title,
         "course_slug": course.slug,
         "course_hours": str(course.estimated_hours),

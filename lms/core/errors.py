@@ -143,10 +143,8 @@ def _leave_the_failed_transaction() -> None:
 
 
 def _locale_without_database() -> str | None:
-    user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    state = sa_inspect(user, raiseerr=False)
+    user = g.get("_login_user")  # read from the loaded state only: `is_authenticated` may query
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
     locale = state.dict.get("locale") if state is not None else None
     return locale if locale in current_app.config["LMS_LOCALES"] else None
 

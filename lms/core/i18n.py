@@ -1,9 +1,14 @@
-"""Languages: Swedish by default, English second; the user's choice is remembered."""
+"""Languages: Swedish by default, English and Arabic (right to left); the user's choice is remembered.
+
+docs/languages.md says how to add a language. Each language is offered by its own name
+(`LANGUAGE_NAMES`); its writing direction comes from Babel's locale data (`text_direction`).
+"""
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import Domain, get_domain
+from babel import Locale
+from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -86,6 +91,36 @@ class PageDomain(Domain):
         if locale is not None:
             namespace.page_translations = (locale, translations)
         return translations
+
+
+#: every language the product can speak, by its own name (the switcher and the language choices)
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+
+
+def offered_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["LMS_LOCALES"])
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, own name) of each offered language, for a SelectField's `choices`."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in offered_locales()]
+
+
+def known_locale(locale: str | None) -> str:
+    """`locale` when the product offers it, else the default language."""
+    return locale if locale in offered_locales() else current_app.config["LMS_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["LMS_DEFAULT_LOCALE"])
+
+
+def text_direction(locale: str | None = None) -> str:
+    """"rtl" or "ltr": the writing direction of `locale` (this request's language by default)."""
+    try:
+        return Locale.parse(locale or current_locale()).text_direction
+    except (ValueError, TypeError):
+        return "ltr"
 
 
 def select_locale() -> str:

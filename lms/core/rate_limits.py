@@ -4,15 +4,22 @@ Every limit of the app goes through Flask-Limiter (`lms.extensions.limiter`). Wh
 reached, the person is told how long to wait, in their language ("Försök igen om 41 minuter"),
 and a form page registered with `keeps_form` is shown again with what they typed (password
 fields are never filled in again), instead of a bare error page. See docs/security.md.
+
+When the limits' shared store (Redis) cannot be reached, every process goes on counting in its own
+memory (`RATELIMIT_IN_MEMORY_FALLBACK_ENABLED`) and the log says so ("Rate limit storage
+unreachable - falling back to in-memory storage"); it checks the store again after 1, 2, 4… 32
+seconds and logs "Rate limit storage recovered" when it is back. No request fails meanwhile.
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 from datetime import timedelta
 from typing import Callable
 
 from flask import Flask, flash, make_response, render_template, request
+from flask.logging import default_handler
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -25,6 +32,23 @@ _FORM_PAGES: dict[str, Callable[[str], str]] = {}
 def init_rate_limit_answers(app: Flask) -> None:
     """Answer every breached limit with `rate_limited` (more specific than the generic HTTP handler)."""
     app.register_error_handler(RateLimitExceeded, rate_limited)
+    _log_storage_changes()
+
+
+def _log_storage_changes() -> None:
+    """Flask-Limiter's word that its store is gone (a warning) or back (info) reaches the app's log;
+    its other info lines (every limit reached) do not."""
+    logger = logging.getLogger("flask-limiter")
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    if _storage_news not in logger.filters:
+        logger.addFilter(_storage_news)
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
+
+
+def _storage_news(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or "storage" in record.getMessage()
 
 
 def keeps_form(endpoint: str) -> Callable[[Callable[[str], str]], Callable[[str], str]]:

@@ -21,6 +21,8 @@ from lms.auth.models import Role, User
 from lms.catalog.models import Module
 from lms.catalog.service import done_module_ids
 from lms.certificates.models import Certificate
+from lms.certificates.renewals import RenewalDue, renewals_due
+from lms.certificates.validity import Validity, validities_of
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.enrolment.queries import ATTENDING, waitlist_positions
 from lms.extensions import db
@@ -35,6 +37,8 @@ CYCLE_HEADING = (joinedload(Cycle.course),)
 #: how far ahead "this week's" and "starting soon" look
 WEEK = timedelta(days=7)
 SOON = timedelta(days=21)
+#: certificates of the learner that end within this many days are shown to renew
+RENEW_AHEAD_DAYS = 90
 
 
 def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -76,6 +80,9 @@ class LearnerStart:
     cycles: list[CycleStanding]
     certificates: list[Certificate]
     evaluations: list[Cycle]
+    #: where each certificate stands (lms/certificates/validity.py), and those to renew
+    validity: dict[int, Validity] = field(default_factory=dict)
+    to_renew: list[RenewalDue] = field(default_factory=list)
 
 
 def next_session_of(sessions: list[ClassSession], now: datetime, settings: CheckinSettings) -> ClassSession | None:
@@ -92,7 +99,9 @@ def learner_start(user_id: int, now: datetime, settings: CheckinSettings) -> Lea
     checked = db.session.execute(select(Attendance.id).where(  # asked even without a session: same queries
         Attendance.session_id == (upcoming.id if upcoming else None), Attendance.user_id == user_id)).first()
     nxt = NextSession(upcoming, window_state(upcoming, now, settings), checked is not None) if upcoming else None
-    return LearnerStart(nxt, _standings(user_id, now), _ready_certificates(user_id), _open_evaluations(user_id, now))
+    certificates = _ready_certificates(user_id)
+    return LearnerStart(nxt, _standings(user_id, now), certificates, _open_evaluations(user_id, now),
+                        validities_of(certificates, now), renewals_due(user_id, now, RENEW_AHEAD_DAYS, include_members=False))
 
 
 def _standings(user_id: int, now: datetime) -> list[CycleStanding]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+from jinja2 import pass_eval_context
 
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import HiddenInput
@@ -10,6 +10,8 @@ from wtforms.widgets import HiddenInput
 from lms.auth.labels import ROLE_LABELS, SECTOR_LABELS
 from lms.auth.models import Role
 from lms.catalog.labels import language_name, sdg_name
+from lms.core.display_text import isolated
+from lms.core.i18n import LANGUAGE_NAMES, current_locale, offered_locales, text_direction
 
 
 def field_attrs(field, autocomplete: str | None = None) -> dict:  # type: ignore[no-untyped-def]
@@ -62,9 +64,25 @@ def _fixed_urls() -> dict:
     return current_app.extensions.setdefault("fixed_urls", {})
 
 
+#: arrows drawn in the reading direction: (left to right, right to left); arrows do not mirror by themselves
+ARROWS = {"back": ("←", "→"), "forward": ("→", "←"), "crumb": ("›", "‹")}
+
+
+def arrow(kind: str) -> str:
+    """`{{ arrow('forward') }}`: "→" on a left-to-right page, "←" on a right-to-left one."""
+    return ARROWS[kind][text_direction() == "rtl"]
+
+
+@pass_eval_context
+def bdi(eval_context, value):  # type: ignore[no-untyped-def]
+    """`{{ person.name|bdi }}`: a name isolated from the text around it (display_text.isolated)."""
+    return isolated(value, html=eval_context.autoescape, page_is_rtl=text_direction() == "rtl")
+
+
 def init_templating(app: Flask) -> None:
     CSRFTokenField.widget = _HiddenInputWithoutId()
     app.jinja_env.filters["machine_time"] = machine_time
+    app.jinja_env.filters["bdi"] = bdi
     app.jinja_env.globals.update(
         field_attrs=field_attrs,
         fixed_url=fixed_url,
@@ -73,5 +91,9 @@ def init_templating(app: Flask) -> None:
         language_name=language_name,
         Role=Role,
         sector_label=SECTOR_LABELS.get,
-        current_locale=lambda: str(get_locale() or app.config["LMS_DEFAULT_LOCALE"]),
+        current_locale=current_locale,
+        text_direction=text_direction,
+        arrow=arrow,
+        language_names=LANGUAGE_NAMES,
+        offered_locales=offered_locales,
     )

@@ -29,3 +29,13 @@ class InviteMemberForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class OfferAnswerForm(FlaskForm):
+    """Accepting or declining a seat offered from the wait-list (the button says which)."""
+
+
+class LiftStandingForm(FlaskForm):
+    """A coordinator lifts a person's no-show standing, saying why (kept in the audit log)."""
+
+    reason = TextAreaField(_l("Why the rule is lifted"), validators=[DataRequired(), Length(max=500)])

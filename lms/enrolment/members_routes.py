@@ -15,8 +15,10 @@ from lms.auth import mail as account_mail
 from lms.auth import service as accounts
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
+from lms.certificates.renewals import standing_of_users
 from lms.core.unit_of_work import refusal_flashed
-from lms.enrolment import members, service
+from lms.enrolment import members, reservations, service
+from lms.enrolment.reservation_forms import GiveSeatForm
 from lms.enrolment.forms import EnrolMemberForm, InviteMemberForm
 from lms.enrolment.blueprint import bp
 from lms.db_types import utcnow
@@ -64,8 +66,19 @@ def members_page():
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all() \
         if _is_staff() else []
     return render_template("enrolment/members.html", organisation=organisation, page=page, lines=lines,
+                           renewals=standing_of_users([line.user.id for line in lines], utcnow()),
                            search=search, organisations=organisations, invite_form=InviteMemberForm(),
-                           total=members.member_count(organisation.id) if organisation else 0)
+                           total=members.member_count(organisation.id) if organisation else 0,
+                           reserved=_reserved(organisation))
+
+
+def _reserved(organisation: Organisation | None) -> list[tuple]:
+    """The organisation's reserved blocks, each with its form to give a seat to a member."""
+    if organisation is None:
+        return []
+    blocks = reservations.organisation_reservations(organisation.id)
+    choices = reservations.give_seat_choices(blocks, organisation.id)
+    return [(block, GiveSeatForm(members=choices[block.id], prefix=f"block{block.id}")) for block in blocks]
 
 
 @bp.get("/organisation/members/<int:user_id>")

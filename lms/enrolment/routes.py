@@ -13,7 +13,7 @@ from lms.auth.permissions import has_any_role, role_required
 from lms.auth.urls import safe_next_url
 from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
-from lms.enrolment import queries, service
+from lms.enrolment import no_show, offers, queries, service
 from lms.enrolment.blueprint import bp
 from lms.enrolment.forms import BulkEnrolForm
 from lms.enrolment.models import ENDED, Enrolment, EnrolmentStatus
@@ -57,7 +57,7 @@ def cycle(cycle_id: int):
     now = _now()
     return render_template(
         "enrolment/cycle.html", cycle=cycle, enrolment=enrolment, position=position, now=now,
-        open=service.enrolment_open(cycle, now),
+        open=service.enrolment_open(cycle, now), **offers.seat_facts(cycle, enrolment, now),
         can_bulk=has_any_role(current_user, Role.COORDINATOR, Role.ORGANISATION_CONTACT),
         signup_mode=signup_mode(),
     )
@@ -90,9 +90,10 @@ def withdraw(enrolment_id: int):
 @bp.get("/my/schedule")
 @role_required(Role.LEARNER)
 def my_schedule():
-    enrolments = queries.my_enrolments(current_user.id)
+    enrolments, now = queries.my_enrolments(current_user.id), _now()
     return render_template(
-        "enrolment/my_schedule.html", enrolments=enrolments,
+        "enrolment/my_schedule.html", enrolments=enrolments, standing=no_show.standing(current_user.id, now),
+        offers_waiting=offers.offers_waiting(current_user.id, now), offer_token=offers.offer_token,
         sessions=queries.sessions_for_user(current_user.id, since=_now()),
         positions=queries.waitlist_positions([e.cycle_id for e in enrolments]),
         feed_url=personal_feed_url(current_user.id),
@@ -104,8 +105,9 @@ def my_schedule():
 @bp.get("/enrolment/requests")
 @deciders
 def requests():
-    return render_template("enrolment/requests.html", pending=queries.pending_requests(current_user),
-                           offers=cycles_ahead(_now()))
+    pending = queries.pending_requests(current_user)
+    return render_template("enrolment/requests.html", pending=pending, offers=cycles_ahead(_now()),
+                           flagged=no_show.restricted_among([e.user_id for e in pending], _now()))
 
 
 def _decidable(enrolment_id: int) -> Enrolment:

@@ -25,6 +25,7 @@ from lms.enrolment.models import (
     ENDED, ENROLMENT_STATUS_LABELS, HOLDS_SEAT, Enrolment, EnrolmentError, EnrolmentStatus,
     check_transition,
 )
+from lms.enrolment.reserved_seats import back_to_block
 from lms.extensions import db
 from lms.planning.models import ClassSession, Cycle, CycleStatus, SessionStatus
 
@@ -106,13 +107,16 @@ def enrol(user_id: int, cycle: Cycle, *, now: datetime, actor_id: int | None = N
     `decided` is for someone who may approve (a coordinator or the person's organisation
     contact enrolling them): no approval is then asked for.
     """
+    from lms.enrolment.no_show import needs_approval
+
     _check_can_enrol(cycle, now, check_window)
     enrolment = find_enrolment(user_id, cycle.id)
     if enrolment is not None and enrolment.status not in ENDED:
         raise EnrolmentError(_l("Already signed up for this cycle (%(status)s).",
                                 status=_status_label(enrolment.status)))
     seated = take_seat(cycle)
-    status = _placed_status(cycle, seated, decided=decided and actor_id is not None)
+    status = _placed_status(cycle, seated, decided=decided and actor_id is not None,
+                            flagged=seated and needs_approval(user_id, now))
     values = _placed_values(status, now, actor_id if decided else None)
     if enrolment is None:
         enrolment = _insert(user_id, cycle, status, values, created_by_id=actor_id, seated=seated)
@@ -136,6 +140,10 @@ def _decided(kind: EventKind, enrolment: Enrolment, actor_id: int | None) -> Non
     events.record(kind, enrolment_id=enrolment.id)
 
 
+#: for the other enrolment modules (offers.py): a decision audited and told, as `enrol` does
+record_decision = _decided
+
+
 def _insert(user_id: int, cycle: Cycle, status: EnrolmentStatus, values: dict, *,
             created_by_id: int | None, seated: bool) -> Enrolment:
     """A first request: one new row, UNIQUE(user, cycle) refusing a second one at the same moment."""
@@ -151,11 +159,14 @@ def _insert(user_id: int, cycle: Cycle, status: EnrolmentStatus, values: dict, *
     return enrolment
 
 
-def _placed_status(cycle: Cycle, seated: bool, *, decided: bool) -> EnrolmentStatus:
-    """The status a (re)quest gets: enrolled, pending approval, or wait-listed."""
+def _placed_status(cycle: Cycle, seated: bool, *, decided: bool, flagged: bool = False) -> EnrolmentStatus:
+    """The status a (re)quest gets: enrolled, pending approval, or wait-listed.
+
+    `flagged`: the person is under the no-show rule (lms/enrolment/no_show.py), so asks for approval.
+    """
     if not seated:
         return EnrolmentStatus.WAITLISTED
-    if cycle.approval_required and not decided:
+    if (cycle.approval_required or flagged) and not decided:
         return EnrolmentStatus.PENDING
     return EnrolmentStatus.ENROLLED
 
@@ -226,53 +237,37 @@ def _status_label(status: EnrolmentStatus) -> str:
 
 # --- leaving and the wait-list ---------------------------------------------------------------
 
-def withdraw(enrolment: Enrolment, *, actor_id: int | None, now: datetime) -> list[Enrolment]:
-    """Leave the cycle or the wait-list; a freed seat goes to the first on the wait-list.
+def withdraw(enrolment: Enrolment, *, actor_id: int | None, now: datetime) -> list:
+    """Leave the cycle or the wait-list; a freed seat is offered to the first on the wait-list (a
+    seat given from an organisation's reserved block goes back to the block until its deadline).
 
     Whether a seat is freed is decided by the status the database changed, not the one loaded:
-    a wait-listed person promoted meanwhile leaves a seat behind, which goes to the next one.
+    a wait-listed person who accepted an offer meanwhile leaves a seat behind, which is offered on;
+    one who leaves with an offer open gives up the seat the offer held. A seat given up after the
+    cycle's cancellation deadline is recorded as a late cancellation (lms/enrolment/no_show.py).
+    Returns the offers made.
     """
+    from lms.enrolment.no_show import note_withdrawal
+    from lms.enrolment.offers import close_offer_of_leaver
+
     if enrolment.cycle.status is not CycleStatus.PUBLISHED:
         raise EnrolmentError(_l("This cycle is over; nothing to withdraw from."))
     left = _change(enrolment, EnrolmentStatus.WITHDRAWN, WITHDRAWABLE, withdrawn_at=now)
     _decided(EventKind.ENROLMENT_WITHDRAWN, enrolment, actor_id)
     if left not in HOLDS_SEAT:
-        return []
+        return close_offer_of_leaver(enrolment, now=now, actor_id=actor_id)
+    note_withdrawal(enrolment, actor_id=actor_id, now=now)
+    if back_to_block(enrolment, actor_id=actor_id, now=now):
+        return []  # a reserved seat, back in its block (lms/enrolment/reserved_seats.py)
     release_seat(enrolment.cycle)
     return fill_free_seats(enrolment.cycle, now=now, actor_id=actor_id)
 
 
-def first_on_waitlist(cycle_id: int, skip: Iterable[int] = ()) -> Enrolment | None:
-    return db.session.execute(
-        select(Enrolment)
-        .where(Enrolment.cycle_id == cycle_id, Enrolment.status == EnrolmentStatus.WAITLISTED,
-               Enrolment.id.not_in(list(skip)))
-        .order_by(Enrolment.waitlisted_at, Enrolment.id)
-        .limit(1)
-    ).scalar_one_or_none()
+def fill_free_seats(cycle: Cycle, *, now: datetime, actor_id: int | None = None) -> list:
+    """Offer the free seats to the wait-list, in its order (lms/enrolment/offers.py); the offers made."""
+    from lms.enrolment.offers import offer_free_seats
 
-
-def fill_free_seats(cycle: Cycle, *, now: datetime, actor_id: int | None = None) -> list[Enrolment]:
-    """Promote from the wait-list, first come first served, while seats are free."""
-    promoted: list[Enrolment] = []
-    tried: list[int] = []
-    while (candidate := first_on_waitlist(cycle.id, tried)) is not None:
-        if not take_seat(cycle):
-            break
-        if _promote(candidate, cycle, now):
-            promoted.append(candidate)
-            _decided(EventKind.PROMOTED, candidate, actor_id)
-        else:
-            release_seat(cycle)  # someone else promoted or withdrew them meanwhile
-        tried.append(candidate.id)
-    return promoted
-
-
-def _promote(candidate: Enrolment, cycle: Cycle, now: datetime) -> bool:
-    """Move one person off the wait-list, only if they are still on it (checked by the database)."""
-    new = EnrolmentStatus.PENDING if cycle.approval_required else EnrolmentStatus.ENROLLED
-    return transition(candidate, EnrolmentStatus.WAITLISTED, new,
-                      enrolled_at=None if new is EnrolmentStatus.PENDING else now)
+    return offer_free_seats(cycle, now=now, actor_id=actor_id)
 
 
 # --- approval --------------------------------------------------------------------------------
@@ -292,8 +287,8 @@ def approve(enrolment: Enrolment, *, actor_id: int, now: datetime) -> None:
     _decided(EventKind.ENROLMENT_APPROVED, enrolment, actor_id)
 
 
-def decline(enrolment: Enrolment, *, actor_id: int, now: datetime) -> list[Enrolment]:
-    """Say no to a request; its seat goes to the first on the wait-list."""
+def decline(enrolment: Enrolment, *, actor_id: int, now: datetime) -> list:
+    """Say no to a request; its seat is offered to the first on the wait-list (the offers made)."""
     if not transition(enrolment, EnrolmentStatus.PENDING, EnrolmentStatus.DECLINED,
                       decided_by_id=actor_id, decided_at=now):
         raise _no_longer_pending(enrolment)

@@ -17,6 +17,8 @@ class EventKind(str, enum.Enum):
 
     #: a module done (a passed quiz marks its module done) or attendance recorded: `user_id`, `now`
     PROGRESS_MADE = "progress.made"
+    #: a quiz attempt passed (also when its module was done already): `attempt_id`, `user_id`, `now`
+    QUIZ_PASSED = "quiz.passed"
     #: a cycle was published: `cycle_id`, `now`
     CYCLE_PUBLISHED = "cycle.published"
     #: a certificate was issued (by the rules or by hand): `certificate_id`
@@ -29,6 +31,9 @@ class EventKind(str, enum.Enum):
     ENROLMENT_APPROVED = "enrolment.approved"
     ENROLMENT_DECLINED = "enrolment.declined"
     ENROLMENT_WITHDRAWN = "enrolment.withdrawn"
+    #: a seat offered from the wait-list, and an offer that lapsed unanswered: `offer_id`
+    OFFERED = "enrolment.offered"
+    OFFER_LAPSED = "enrolment.offer_lapsed"
 
 
 class DomainEvent(db.Model):

@@ -39,6 +39,7 @@ def seed_notifications_demo() -> None:
     _failed_message(learner_email(2), kind="enrolment_confirmed", now=now)
     _expired_reminder(learner_email(1))
     _read_older(learner_email(0), now)
+    _weekly_digest(learner_email(0), now)
     db.session.flush()
     queue_failed_mail_digest(now)
 
@@ -117,6 +118,22 @@ def _expired_reminder(email: str) -> None:
         return
     row.status, row.sent_at = MessageStatus.EXPIRED, None
     row.last_error = "not sent: the session had begun when its turn came"
+
+
+def _weekly_digest(email: str, now: datetime) -> None:
+    """The demo learner chose the weekly digest: this week's is queued (the Monday job finds it and adds none)."""
+    from lms.core.digest_parts import Week
+    from lms.notifications.digest import queue_for
+    from lms.notifications.service import preferences_for, save_preferences
+    from lms.planning.service import local_zone
+
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    stored = preferences_for(user.id)
+    save_preferences(user.id, email_reminders=stored.email_reminders, reminder_hours=stored.reminder_hours,
+                     now=now, weekly_digest=True)
+    queue_for([user], Week.of(now.astimezone(local_zone()).date(), local_zone()), now=now)
 
 
 def _read_older(email: str, now: datetime) -> None:

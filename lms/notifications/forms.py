@@ -29,6 +29,8 @@ class PreferencesForm(FlaskForm):
         default="cycle",
     )
     hours = CheckboxesField(_l("My own lead times"), coerce=bounded_int)
+    weekly_digest = BooleanField(_l("E-mail me my week ahead every Monday morning (my sessions, and what waits for me)"))
+    email_renewals = BooleanField(_l("E-mail me before a certificate of mine expires (they are always in my notifications here)"))
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

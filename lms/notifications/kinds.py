@@ -13,6 +13,8 @@ class Kind(str, enum.Enum):
     ENROLMENT_WAITLISTED = "enrolment_waitlisted"
     ENROLMENT_PROMOTED = "enrolment_promoted"
     ENROLMENT_DECLINED = "enrolment_declined"
+    WAITLIST_OFFER = "waitlist_offer"
+    OFFER_LAPSED = "offer_lapsed"
     SESSION_MOVED = "session_moved"
     SESSION_ADDED = "session_added"
     SESSION_CANCELLED = "session_cancelled"
@@ -27,10 +29,12 @@ class Kind(str, enum.Enum):
     BOARD_REPORT = "board_report"
     ACCOUNT_REQUEST = "account_request"
     OUTBOX_FAILED = "outbox_failed"
+    WEEKLY_DIGEST = "weekly_digest"
+    RENEWAL_REMINDER = "renewal_reminder"
 
 
 #: kinds a person may stop by e-mail (preferences, or the unsubscribe link in the message)
-OPTIONAL = frozenset({Kind.REMINDER})
+OPTIONAL = frozenset({Kind.REMINDER, Kind.WEEKLY_DIGEST, Kind.RENEWAL_REMINDER})
 
 KIND_LABELS = {
     Kind.INVITATION: _l("Invitation"),
@@ -39,6 +43,8 @@ KIND_LABELS = {
     Kind.ENROLMENT_WAITLISTED: _l("On the wait-list"),
     Kind.ENROLMENT_PROMOTED: _l("Seat from the wait-list"),
     Kind.ENROLMENT_DECLINED: _l("Request declined"),
+    Kind.WAITLIST_OFFER: _l("A seat offered from the wait-list"),
+    Kind.OFFER_LAPSED: _l("Offer lapsed"),
     Kind.SESSION_MOVED: _l("Session moved"),
     Kind.SESSION_ADDED: _l("Session added"),
     Kind.SESSION_CANCELLED: _l("Session cancelled"),
@@ -53,6 +59,8 @@ KIND_LABELS = {
     Kind.BOARD_REPORT: _l("Board post reported"),
     Kind.ACCOUNT_REQUEST: _l("Account request"),
     Kind.OUTBOX_FAILED: _l("E-mail not delivered"),
+    Kind.WEEKLY_DIGEST: _l("Weekly digest"),
+    Kind.RENEWAL_REMINDER: _l("Certificate to renew"),
 }
 
 

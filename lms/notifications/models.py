@@ -120,8 +120,12 @@ class NotificationPreference(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     email_reminders: Mapped[bool] = mapped_column(default=True)
+    #: reminders before a certificate expires (lms/notifications/renewals.py)
+    email_renewals: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     #: hours before a session; None follows the cycle, [] means no reminders at all
     reminder_hours: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    #: a Monday e-mail of the week ahead (lms/notifications/digest.py); off unless chosen
+    weekly_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.db_types import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.no_show import cancellation_deadline
 from lms.events import DomainEvent, EventKind
 from lms.extensions import db
 from lms.notifications.calendar import session_event
@@ -131,6 +132,10 @@ def _cycle_people(cycle: Cycle) -> list[tuple[User, bool]]:
             for u in sorted(users, key=lambda u: u.id) if u.is_active]
 
 
+def _ahead(moment: datetime | None, now: datetime) -> datetime | None:
+    return moment if moment is not None and moment > now else None
+
+
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -173,5 +178,6 @@ def enrolment_notice(event: DomainEvent) -> None:
         kind is Kind.ENROLMENT_PROMOTED and enrolment.status is EnrolmentStatus.ENROLLED)
     invite = Invite([session_event(s, url=link) for s in ahead], "REQUEST", cycle.course.title) if seated else None
     context = {"cycle": cycle, "course": cycle.course, "enrolment": enrolment,
-               "awaiting_approval": enrolment.status is EnrolmentStatus.PENDING, "sessions": ahead}
+               "awaiting_approval": enrolment.status is EnrolmentStatus.PENDING, "sessions": ahead,
+               "cancel_by": _ahead(cancellation_deadline(cycle), now)}
     deliver(enrolment.user, Notice(kind, enrolment_key(event), kind.value, context, link, invite), now=now)

@@ -68,7 +68,9 @@ def preferences():
         _fill_preferences(form, stored)
     elif form.validate():
         service.save_preferences(current_user.id, email_reminders=form.email_reminders.data,
-                                 reminder_hours=form.chosen_hours(), now=utcnow())
+                                 reminder_hours=form.chosen_hours(), now=utcnow(),
+                                 weekly_digest=form.weekly_digest.data,
+                                 email_renewals=form.email_renewals.data)
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form,
@@ -77,6 +79,8 @@ def preferences():
 
 def _fill_preferences(form: PreferencesForm, stored) -> None:  # type: ignore[no-untyped-def]
     form.email_reminders.data = stored.email_reminders
+    form.weekly_digest.data = stored.weekly_digest
+    form.email_renewals.data = stored.email_renewals is not False
     hours = stored.reminder_hours
     form.reminder_plan.data = "cycle" if hours is None else ("none" if hours == [] else "own")
     form.hours.data = list(hours or [])

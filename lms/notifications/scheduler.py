@@ -104,10 +104,30 @@ def _account_request_notices(now: datetime) -> Any:
     return queue_account_request_notices(now)
 
 
+def _offer_lapses(now: datetime) -> Any:
+    from lms.enrolment.offers import lapse_offers
+
+    return lapse_offers(now)
+
+
 def _certificate_sweep(now: datetime) -> Any:
-    from lms.certificates.service import sweep
+    """Only the seats whose completion can have changed since the last tick (lms/certificates/sweep.py)."""
+    from lms.certificates.sweep import sweep
 
     return sweep(now, after_each=commit_batch)
+
+
+def _certificate_full_sweep(now: datetime) -> Any:
+    """Every seat, for what the ticks' marks cannot see (a row changed by hand)."""
+    from lms.certificates.sweep import full_sweep
+
+    return full_sweep(now, after_each=commit_batch)
+
+
+def _renewal_reminders(now: datetime) -> Any:
+    from lms.notifications.renewals import queue_renewal_reminders
+
+    return queue_renewal_reminders(now, after_each=commit_batch)
 
 
 def _finish_cycles(now: datetime) -> Any:
@@ -126,6 +146,20 @@ def _failed_mail_digest(now: datetime) -> Any:
     from lms.notifications.failed_mail import queue_failed_mail_digest
 
     return queue_failed_mail_digest(now)
+
+
+def _reserved_seats(now: datetime) -> Any:
+    """Reserved blocks whose deadline came: the seats nobody was given return to the open pool, once."""
+    from lms.enrolment.reservations import release_due
+
+    return release_due(now)
+
+
+def _weekly_digest(now: datetime) -> Any:
+    """On Monday morning (local time): the week ahead of everyone who chose it, once per person per week."""
+    from lms.notifications.digest import queue_weekly_digests
+
+    return queue_weekly_digests(now, after_each=commit_batch)
 
 
 def _retention(now: datetime) -> Any:
@@ -154,12 +188,17 @@ JOBS: list[Job] = [
     Job("change-notices", _change_notices, "interval", {"minutes": 1}),
     Job("domain-events", _domain_events, "interval", {"minutes": 1}),
     Job("account-request-notices", _account_request_notices, "interval", {"minutes": 1}),
+    Job("offer-lapses", _offer_lapses, "interval", {"minutes": 1}),
     Job("attendance-warnings", _attendance_warnings, "interval", {"minutes": 5}),
     Job("certificate-sweep", _certificate_sweep, "interval", {"minutes": 15}),
+    Job("renewal-sweep", _renewal_reminders, "interval", {"minutes": 30}),
     Job("essay-notices", _essay_notices, "interval", {"minutes": 10}),
+    Job("reserved-seats-release", _reserved_seats, "interval", {"minutes": 1}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
+    Job("weekly-digest", _weekly_digest, "interval", {"minutes": 15}),
     Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
+    Job("certificate-full-sweep", _certificate_full_sweep, "cron", {"hour": 3, "minute": 40}),
     Job("retention", _retention, "cron", {"hour": 4, "minute": 30}),
 ]
 

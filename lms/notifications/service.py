@@ -69,7 +69,8 @@ def preferences_of(user_ids: Iterable[int]) -> dict[int, NotificationPreference]
 
 def preferences_for(user_id: int) -> NotificationPreference:
     stored = db.session.get(NotificationPreference, user_id)
-    return stored or NotificationPreference(user_id=user_id, email_reminders=True, reminder_hours=None)
+    return stored or NotificationPreference(user_id=user_id, email_reminders=True, reminder_hours=None,
+                                            weekly_digest=False, email_renewals=True)
 
 
 def _check_hours(hours: Iterable[int]) -> list[int]:
@@ -80,14 +81,23 @@ def _check_hours(hours: Iterable[int]) -> list[int]:
 
 
 def save_preferences(user_id: int, *, email_reminders: bool, reminder_hours: Iterable[int] | None,
-                     now: datetime) -> NotificationPreference:
-    """`reminder_hours` None follows each cycle's plan; an empty list turns reminders off."""
+                     now: datetime, weekly_digest: bool | None = None,
+                     email_renewals: bool | None = None) -> NotificationPreference:
+    """`reminder_hours` None follows each cycle's plan; an empty list turns reminders off.
+    `weekly_digest` None keeps the person's choice of the Monday digest as it is; `email_renewals`
+    None keeps what was chosen."""
     hours = None if reminder_hours is None else _check_hours(reminder_hours)
     preference = db.session.get(NotificationPreference, user_id)
     if preference is None:
         preference = NotificationPreference(user_id=user_id)
         db.session.add(preference)
     preference.email_reminders, preference.reminder_hours = email_reminders, hours
+    if weekly_digest is not None:
+        preference.weekly_digest = weekly_digest
+    if email_renewals is not None:
+        preference.email_renewals = email_renewals
+    elif preference.email_renewals is None:
+        preference.email_renewals = True
     preference.updated_at = now
     db.session.flush()
     return preference
@@ -97,6 +107,8 @@ def wants_email(preference: NotificationPreference | None, kind: Kind) -> bool:
     """Messages that are not optional always go by e-mail."""
     if kind not in OPTIONAL:
         return True
+    if kind is Kind.RENEWAL_REMINDER:
+        return preference is None or preference.email_renewals is not False
     return preference is None or preference.email_reminders
 
 
@@ -129,10 +141,12 @@ def read_unsubscribe_token(token: str) -> tuple[int, Kind]:
 
 
 def unsubscribe(user_id: int, kind: Kind, *, now: datetime) -> None:
-    """Stop e-mails of an optional kind (reminders stay in the app's list)."""
+    """Stop e-mails of an optional kind (reminders stay in the app's list; the weekly digest stops)."""
     preference = preferences_for(user_id)
     save_preferences(user_id, email_reminders=False if kind is Kind.REMINDER else preference.email_reminders,
-                     reminder_hours=preference.reminder_hours, now=now)
+                     reminder_hours=preference.reminder_hours, now=now,
+                     weekly_digest=False if kind is Kind.WEEKLY_DIGEST else None,
+                     email_renewals=False if kind is Kind.RENEWAL_REMINDER else None)
 
 
 # --- a cycle's reminder lead times ----------------------------------------------------------

@@ -11,7 +11,9 @@ last about two hours by default. Just before each send the dispatcher asks `chec
 - a **session moved / added / cancelled** notice for which a later notice to the same person
   about the same session is queued is *superseded*: the later one says what holds now. While a
   later change to its session waits to be told (the change notices wait for a quiet moment), it is
-  held back, uncounted, until the notice that replaces it is queued.
+  held back, uncounted, until the notice that replaces it is queued;
+- a **seat offered from the wait-list** whose offer was answered, ended or lapsed meanwhile is
+  *expired*: its links would only say "no longer open".
 
 The change notices tick supersedes the older notices still waiting when it queues a new one
 (`supersede_change_notices`), and tells what the person last heard as the time before.
@@ -36,6 +38,7 @@ HOLD = timedelta(minutes=1)
 
 _REMINDER = re.compile(r"^reminder:(\d+)h:session:(\d+):user:(\d+):at:(\d{8}T\d{4})Z$")
 _CHANGE = re.compile(r"^(session_moved|session_added|session_cancelled):session:(\d+):change:(\d+):user:(\d+)$")
+_OFFER = re.compile(r"^waitlist_offer:(\d+)$")
 _SEQUENCE = re.compile(r"^SEQUENCE:(\d+)\r?$", re.MULTILINE)
 
 
@@ -57,7 +60,19 @@ def check_before_sending(row: OutboxMessage, now: datetime) -> Verdict | None:
     change = _CHANGE.match(row.dedupe_key)
     if change:
         return _change_verdict(row, int(change.group(2)), int(change.group(3)))
+    offer = _OFFER.match(row.dedupe_key)
+    if offer:
+        return _offer_verdict(int(offer.group(1)), now)
     return None
+
+
+def _offer_verdict(offer_id: int, now: datetime) -> Verdict | None:
+    from lms.enrolment.policy_models import OfferStatus, WaitlistOffer
+
+    offer = db.session.get(WaitlistOffer, offer_id)
+    if offer is not None and offer.status is OfferStatus.OPEN and offer.expires_at > now:
+        return None
+    return Verdict(MessageStatus.EXPIRED, "the offer is no longer open")
 
 
 def _reminder_verdict(row: OutboxMessage, hours: int, session_id: int, user_id: int, at: str,

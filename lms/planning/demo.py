@@ -108,10 +108,18 @@ def _ensure_course(slug: str) -> Course:
         description=meta.get("summary", ""), description_html="", language=meta.get("language", "sv"),
         estimated_hours=Decimal(str(meta.get("estimated_hours", 0))),
         certificate_design=meta.get("certificate_design", "standard"), content_version="",
+        validity=_validity(meta),
     )
     db.session.add(course)
     db.session.flush()
     return course
+
+
+def _validity(meta: dict) -> dict | None:
+    from lms.catalog.validity import read_validity
+
+    validity = read_validity(meta, lambda name: 1, lambda line, message: None)
+    return validity.as_dict() if validity else None
 
 
 def _course_yaml(slug: str) -> dict:

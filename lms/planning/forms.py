@@ -1,6 +1,7 @@
 """Forms for rooms, cycles and single sessions; times are local (Europe/Stockholm)."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -78,6 +79,18 @@ class CycleForm(FlaskForm):
     min_attendance_percent = IntegerField(
         _l("Minimum attendance for the certificate (%)"), default=80,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    offer_hours = IntegerField(
+        _l("Hours to answer a seat offered from the wait-list"),
+        default=lambda: current_app.config["LMS_OFFER_HOURS"],
+        validators=[InputRequired(), NumberRange(min=1, max=336)],
+        description=_l("Shorter when the first session is near: at most half the time left until then."),
+    )
+    cancellation_hours = IntegerField(
+        _l("Cancellation deadline (hours before the first session)"),
+        default=lambda: current_app.config["LMS_CANCELLATION_HOURS"],
+        validators=[InputRequired(), NumberRange(min=0, max=720)],
+        description=_l("A learner who gives up their seat later has cancelled late; it counts in the no-show rule."),
     )
 
 

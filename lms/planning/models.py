@@ -93,6 +93,10 @@ class Cycle(db.Model):
     enrolment_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approval_required: Mapped[bool] = mapped_column(default=False)
     min_attendance_percent: Mapped[int] = mapped_column(default=80)
+    #: how long a seat offered from the wait-list waits for an answer (lms/enrolment/offers.py)
+    offer_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: a seat given up later than this before the first session is a late cancellation
+    cancellation_hours: Mapped[int] = mapped_column(default=48, server_default="48")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -199,6 +203,8 @@ class ClassSession(db.Model):
         sa.Index("ix_class_sessions_cycle_starts", "cycle_id", "starts_at", "status", "ends_at"),
         # every session in time order, ties broken as the pages break them
         sa.Index("ix_class_sessions_starts_id", "starts_at", "id"),
+        # the sessions that ended between two ticks of the certificate sweep (lms/certificates/sweep.py)
+        sa.Index("ix_class_sessions_ends_cycle", "ends_at", "cycle_id", "status"),
     )
 
     @property

@@ -233,9 +233,12 @@ def holiday_name(day: date, language: str = "sv") -> str | None:
 
 # --- saying a rule in words ------------------------------------------------------------------
 
-#: a weekday as in "every Tuesday" (0 = Monday)
-_DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-              _l("Saturday"), _l("Sunday"))
+def _day_name(code: str) -> str:
+    """A weekday as in "every Tuesday", by Babel's locale data for the current language."""
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+
+    return get_day_names("wide", locale=get_locale() or "sv")[WEEKDAY_CODES.index(code)]
 #: "the first Tuesday of every month", by the number before the weekday in BYDAY
 _MONTHLY_NTH = {
     1: _l("the first %(day)s of every month"), 2: _l("the second %(day)s of every month"),
@@ -252,7 +255,9 @@ def describe_rule(rule: str, count: int | None = None, until: date | None = None
     COUNT or UNTIL inside the rule is used when they are not given. What cannot be phrased is
     shown as the raw rule.
     """
-    from flask_babel import format_date, gettext, ngettext
+    from flask_babel import gettext, ngettext
+
+    from lms.core.formatting import date_text
 
     parts = rule_parts("".join((rule or "").split()).upper().removeprefix("RRULE:"))
     try:
@@ -267,7 +272,7 @@ def describe_rule(rule: str, count: int | None = None, until: date | None = None
         words = gettext("%(rule)s, %(times)s", rule=words,
                         times=ngettext("%(num)d time", "%(num)d times", count))
     elif until is not None:
-        words = gettext("%(rule)s, until %(date)s", rule=words, date=format_date(until, "d MMM y"))
+        words = gettext("%(rule)s, until %(date)s", rule=words, date=date_text(until))
     return words
 
 
@@ -279,7 +284,7 @@ def _weekday_list(byday: str) -> str:
     from babel.lists import format_list
     from flask_babel import get_locale
 
-    names = [str(_DAY_NAMES[WEEKDAY_CODES.index(code)]) for code in byday.split(",")]
+    names = [_day_name(code) for code in byday.split(",")]
     return format_list(names, locale=get_locale() or "sv")
 
 
@@ -311,7 +316,7 @@ def _describe_frequency(parts: dict[str, str]) -> str | None:
         nth, code = byday[:-2], byday[-2:]
         if code not in WEEKDAY_CODES or not nth or int(nth) not in _MONTHLY_NTH:
             return None
-        day = str(_DAY_NAMES[WEEKDAY_CODES.index(code)])
+        day = _day_name(code)
         words = str(_MONTHLY_NTH[int(nth)]) % {"day": day}
         if interval > 1:
             words = gettext("%(rule)s (every %(num)d months)", rule=words, num=interval)

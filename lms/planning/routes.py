@@ -8,14 +8,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.auth.models import Role
+from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.enrolment.queries import cycle_roster, waitlist_positions
+from lms.enrolment.reservation_forms import ReserveSeatsForm
+from lms.enrolment.reservations import cycle_reservations
 from lms.extensions import db
 from lms.notifications.routes import personal_feed_url
 from lms.planning import queries, service
+from lms.enrolment.offers import cycle_offers
 from lms.planning.forms import CycleForm, RoomForm, SessionForm
 from lms.enrolment.models import ENROLMENT_STATUS_LABELS
 from lms.planning.models import (
@@ -62,8 +65,14 @@ def cycle(cycle_id: int):
     cycle = _get_cycle(cycle_id)
     return render_template(
         "planning/cycle.html", cycle=cycle, roster=cycle_roster(cycle.id),
-        positions=waitlist_positions([cycle.id]), now=_now(),
+        positions=waitlist_positions([cycle.id]), now=_now(), reserved=cycle_reservations(cycle.id),
+        offers=cycle_offers(cycle.id),
+        reserve_form=ReserveSeatsForm(organisations=_organisations(), default_day=cycle.first_date),
     )
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars())
 
 
 # --- planning a cycle (with its preview) ---------------------------------------------------
@@ -102,6 +111,7 @@ def _spec_from(form: CycleForm) -> service.CycleSpec:
         trainer_ids=tuple(sorted(form.trainer_ids.data or ())), opens_on=form.opens_on.data,
         closes_on=form.closes_on.data, approval_required=form.approval_required.data,
         min_attendance_percent=form.min_attendance_percent.data,
+        offer_hours=form.offer_hours.data, cancellation_hours=form.cancellation_hours.data,
     )
 
 
@@ -178,6 +188,7 @@ def _form_data(cycle: Cycle) -> dict:
         closes_on=(closes.astimezone(zone) - timedelta(days=1)).date() if closes else None,
         approval_required=cycle.approval_required,
         min_attendance_percent=cycle.min_attendance_percent,
+        offer_hours=cycle.offer_hours, cancellation_hours=cycle.cancellation_hours,
     )
 
 

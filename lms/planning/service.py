@@ -79,6 +79,8 @@ class CycleSpec:
     closes_on: date | None
     approval_required: bool
     min_attendance_percent: int
+    offer_hours: int = 24
+    cancellation_hours: int = 48
 
 
 @dataclass
@@ -182,6 +184,7 @@ def _apply_spec(cycle: Cycle, spec: CycleSpec) -> None:
     )
     cycle.approval_required = spec.approval_required
     cycle.min_attendance_percent = spec.min_attendance_percent
+    cycle.offer_hours, cycle.cancellation_hours = spec.offer_hours, spec.cancellation_hours
     wanted = set(spec.trainer_ids)
     cycle.trainer_links[:] = [link for link in cycle.trainer_links if link.user_id in wanted]
     have = {link.user_id for link in cycle.trainer_links}

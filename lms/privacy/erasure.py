@@ -4,7 +4,7 @@ What is kept: the account row (anonymised, so that enrolments, attendance, modul
 attempts and certificates still count), the organisation it belonged to, its roles. What goes:
 the name and e-mail everywhere they were written (also in audit details, the outbox, in-app
 notifications, certificate snapshots and free text), the password, log-in sessions, calendar
-feeds, preferences and every other credential, attendance notes and essay answers. Seats in
+feeds, preferences and every other credential, attendance notes, drawn signatures and essay answers. Seats in
 cycles still running are given up (the wait-list moves up). docs/privacy.md explains each choice.
 
 Callers commit; the cached certificate PDFs (which print the name) are deleted at once.
@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from lms.attendance.models import Attendance
+from lms.attendance.signatures import erase_signatures
 from lms.audit.models import AuditEvent
 from lms.audit.service import record_event
 from lms.auth.models import LoginSession, User
@@ -80,10 +81,11 @@ def erase_user(user_id: int, *, actor_id: int | None, now: datetime, why: str = 
     name, email = user.name, user.email
     report = ErasureReport(user_id)
     report.withdrawn = _give_up_seats(user_id, now)
-    report.credentials = _revoke_credentials(user_id)
+    report.credentials = _revoke_credentials(user_id) + _forget_no_show_records(user_id)
     report.messages = _remove_messages(user_id, email)
     report.certificates = _withhold_name_on_certificates(user_id, name)
     _clear_personal_text(user_id, email)
+    erase_signatures(user_id)
     _anonymise_account(user, now)
     db.session.flush()
     report.swept = sweep_identity(name, email, placeholder_email(user_id))
@@ -109,6 +111,14 @@ def _give_up_seats(user_id: int, now: datetime) -> int:
         except EnrolmentError:
             continue
     return len(open_places)
+
+
+def _forget_no_show_records(user_id: int) -> int:
+    """Late cancellations and lifted no-show standings (a lift's reason may be about the person)."""
+    from lms.enrolment.policy_models import LateCancellation, NoShowLift
+
+    return sum(db.session.execute(delete(model).where(model.user_id == user_id)).rowcount or 0
+               for model in (LateCancellation, NoShowLift))
 
 
 def _revoke_credentials(user_id: int) -> int:

@@ -20,11 +20,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import Attendance, AttendanceWarning
+from lms.attendance.signature_models import AttendanceSignature
 from lms.audit.models import AuditEvent
 from lms.auth.models import LoginSession, User
 from lms.catalog.models import Module, ModuleProgress
 from lms.certificates.models import Certificate
 from lms.enrolment.models import Enrolment
+from lms.enrolment.policy_models import LateCancellation, NoShowLift, WaitlistOffer
 from lms.extensions import db
 from lms.notifications.models import CalendarFeed, Notification, NotificationPreference, OutboxMessage
 from lms.planning.models import ClassSession, Cycle
@@ -48,10 +50,16 @@ def personal_data(user_id: int) -> list[Section]:
         Section("account", _l("Account"), _account(user_id)),
         Section("enrolments", _l("Enrolments"), _enrolments(user_id)),
         Section("attendance", _l("Attendance"), _attendance(user_id)),
+        Section("attendance_signatures", _l("Attendance signatures"), _signatures(user_id)),
         Section("attendance_warnings", _l("Attendance warnings"), _warnings(user_id)),
         Section("module_progress", _l("Modules done"), _progress(user_id)),
         Section("quiz_attempts", _l("Quiz attempts"), _attempts(user_id)),
         Section("certificates", _l("Certificates"), _certificates(user_id)),
+        Section("waitlist_offers", _l("Seats offered from the wait-list"),
+                _rows(WaitlistOffer, WaitlistOffer.user_id == user_id)),
+        Section("late_cancellations", _l("Late cancellations"),
+                _rows(LateCancellation, LateCancellation.user_id == user_id)),
+        Section("no_show_lifts", _l("No-show rule lifted"), _rows(NoShowLift, NoShowLift.user_id == user_id)),
         Section("notifications", _l("Notifications"), _rows(Notification, Notification.user_id == user_id)),
         Section("emails", _l("E-mails"), _emails(user_id)),
         Section("notification_preferences", _l("Notification preferences"),
@@ -116,6 +124,17 @@ def _attendance(user_id: int) -> list[dict[str, Any]]:
     return [{"session_starts_at": plain(starts), "cycle": cycle, **_columns(a)} for a, starts, cycle in rows]
 
 
+def _signatures(user_id: int) -> list[dict[str, Any]]:
+    """Each signature with its session; the drawing itself as the SVG kept."""
+    rows = db.session.execute(
+        select(AttendanceSignature, ClassSession.starts_at, Cycle.title)
+        .join(ClassSession, ClassSession.id == AttendanceSignature.session_id)
+        .join(Cycle, Cycle.id == ClassSession.cycle_id)
+        .where(AttendanceSignature.user_id == user_id).order_by(ClassSession.starts_at)
+    ).all()
+    return [{"session_starts_at": plain(starts), "cycle": cycle, **_columns(s)} for s, starts, cycle in rows]
+
+
 def _warnings(user_id: int) -> list[dict[str, Any]]:
     return _rows(AttendanceWarning, AttendanceWarning.user_id == user_id)
 
@@ -162,9 +181,10 @@ def _audit(user_id: int) -> list[dict[str, Any]]:
 
 
 #: tables whose rows of the person the sections above already give
-COVERED = frozenset({"users", "enrolments", "attendances", "attendance_warnings", "module_progress", "quiz_attempts",
+COVERED = frozenset({"users", "enrolments", "attendances", "attendance_signatures", "attendance_warnings", "module_progress", "quiz_attempts",
                      "certificates", "notifications", "outbox_messages", "notification_preferences", "calendar_feeds",
-                     "login_sessions", "feedback_messages", "erasure_requests", "audit_events"})
+                     "login_sessions", "feedback_messages", "erasure_requests", "audit_events",
+                     "waitlist_offers", "late_cancellations", "no_show_lifts"})
 
 
 def _other_tables(user_id: int) -> list[dict[str, Any]]:

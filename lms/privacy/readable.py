@@ -13,6 +13,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from lms.attendance.models import METHOD_LABELS, STATUS_LABELS, AttendanceMethod, AttendanceStatus, WarningKind
+from lms.attendance.signature_models import DEVICE_LABELS
 from lms.auth.labels import ROLE_LABELS
 from lms.auth.models import Role
 from lms.enrolment.models import ENROLMENT_STATUS_LABELS, EnrolmentStatus
@@ -44,6 +45,8 @@ COLUMN_LABELS = {
     "action": _l("Event"), "object_type": _l("About"), "object_id": _l("About (number)"),
     "actor_id": _l("By (number)"), "details": _l("Details"), "updated_at": _l("Changed"),
     "position": _l("Place"), "ics_method": _l("Calendar method"),
+    "signed_at": _l("Signed"), "svg": _l("Signature (SVG)"), "device": _l("Signed on"),
+    "captured_by_id": _l("Device of (number)"), "attendance_id": _l("Attendance record (number)"),
 }
 
 ENUM_LABELS: dict[str, dict[str, Any]] = {
@@ -53,6 +56,7 @@ ENUM_LABELS: dict[str, dict[str, Any]] = {
              WarningKind.ONE_AWAY.value: _l("one more absence is too many"),
              WarningKind.UNREACHABLE.value: _l("the minimum can no longer be reached")},
     "origin": {"automatic": _l("automatic"), "manual": _l("by a coordinator")},
+    "device": {d.value: label for d, label in DEVICE_LABELS.items()},
 }
 
 #: a status means something else in each section
@@ -102,6 +106,8 @@ def show_value(value: Any, column: str = "", section: str = "", *,
         return "—"
     if isinstance(value, bool):
         return yes_no(value) if yes_no else value
+    if column == "svg":
+        return _l("your drawn signature (in the JSON download)")
     if column == "status" and isinstance(value, str):
         return STATUS_BY_SECTION.get(section, {}).get(value, value)
     if column in ENUM_LABELS and isinstance(value, str):

@@ -1,5 +1,6 @@
 """The retention job: erase accounts nobody has used for a long time, empty old e-mail bodies,
-delete account requests nobody needs any more.
+delete account requests nobody needs any more, delete old attendance signatures, and late
+cancellations and lifted no-show standings older than LMS_NO_SHOW_MONTHS (they no longer count).
 
 Run daily by the scheduler's `retention` job (lms/notifications/scheduler.py). Safe to run twice:
 an erased account is not inactive any more (it is anonymised), an emptied body stays empty.
@@ -12,9 +13,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
+from lms.attendance.signatures import delete_old_signatures
+from lms.attendance.sync import delete_old_marks
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, UserRole
 from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.no_show import purge_old_records
 from lms.extensions import db
 from lms.notifications.models import MessageStatus, OutboxMessage
 from lms.planning.models import Cycle, CycleStatus
@@ -30,10 +34,14 @@ class RetentionReport:
     accounts_erased: int
     bodies_emptied: int
     requests_deleted: int = 0
+    marks_deleted: int = 0  # keys of roll-call marks sent from trainers' devices
+    signatures_deleted: int = 0
+    no_show_records_deleted: int = 0
 
     @property
     def total(self) -> int:
-        return self.accounts_erased + self.bodies_emptied + self.requests_deleted
+        return (self.accounts_erased + self.bodies_emptied + self.requests_deleted + self.marks_deleted
+                + self.signatures_deleted + self.no_show_records_deleted)
 
 
 def inactive_accounts(now: datetime, days: int) -> list[int]:
@@ -96,6 +104,8 @@ def apply_retention(now: datetime) -> RetentionReport:
             erased += 1
     emptied = empty_sent_bodies(now, outbox_days) if outbox_days else 0
     requests = delete_old_account_requests(now, request_days) if request_days else 0
-    return RetentionReport(erased, emptied, requests)
+    signature_days = int(config.get("LMS_RETENTION_SIGNATURE_DAYS") or 0)
+    signed = delete_old_signatures(now, signature_days) if signature_days else 0
+    return RetentionReport(erased, emptied, requests, delete_old_marks(now), signed, purge_old_records(now))
 
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from lms.catalog.markdown import render_markdown, sanitise_html
-from lms.quizzes.gift import GiftError, ParsedQuestion, parse_gift
+from lms.quizzes.gift import Answer, GiftError, ParsedQuestion, parse_gift
+from lms.quizzes.gift_text import LATER_ANSWER_FIELDS, LATER_FIELDS
 from lms.quizzes.kinds import QuestionKind
 from lms.quizzes.models import FeedbackPolicy
 
@@ -76,7 +78,12 @@ def read_settings(value: Any, line_of, report) -> QuizSettings:  # type: ignore[
 
 
 def read_quiz_file(path: Path, settings: QuizSettings) -> tuple[QuizSource | None, list[GiftError]]:
-    text = path.read_text("utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [GiftError(line, _("The file is not UTF-8 text: save it as UTF-8 (as Moodle also requires)."))]
     questions, errors = parse_gift(text)
     if settings.draw is not None and settings.draw > len(questions) and not errors:
         errors.append(GiftError(1, f"quiz_settings draw is {settings.draw} but the file has only {len(questions)} questions"))
@@ -105,10 +112,16 @@ def render_inline(text: str, text_format: str) -> str:
 
 def question_spec(question: ParsedQuestion) -> dict[str, Any]:
     fmt = question.text_format
+
+    def text(answer: Answer) -> str:
+        return render_inline(answer.text, answer.text_format or fmt)
+
+    def feedback(answer: Answer) -> str:
+        return render_inline(answer.feedback, answer.feedback_format or fmt) if answer.feedback else ""
+
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         return {"options": [
-            {"id": f"o{i}", "html": render_inline(a.text, fmt), "weight": str(a.weight),
-             "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
+            {"id": f"o{i}", "html": text(a), "weight": str(a.weight), "feedback_html": feedback(a)}
             for i, a in enumerate(question.answers, start=1)
         ]}
     if question.kind == QuestionKind.TRUE_FALSE:
@@ -117,25 +130,38 @@ def question_spec(question: ParsedQuestion) -> dict[str, Any]:
                 "feedback_right_html": render_inline(question.feedback_right, fmt) if question.feedback_right else ""}
     if question.kind == QuestionKind.SHORT:
         return {"accepted": [
-            {"text": normalise_text(a.text), "shown": a.text, "weight": str(a.weight),
-             "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
+            {"text": normalise_text(a.text), "shown": a.text, "weight": str(a.weight), "feedback_html": feedback(a)}
             for a in question.answers
         ]}
     if question.kind == QuestionKind.NUMERIC:
-        return {"ranges": [
-            {"low": str(a.low), "high": str(a.high), "shown": a.text, "weight": str(a.weight),
-             "feedback_html": render_inline(a.feedback, fmt) if a.feedback else ""}
+        spec: dict[str, Any] = {"ranges": [
+            {"low": str(a.low), "high": str(a.high), "shown": _shown_range(a), "weight": str(a.weight),
+             "feedback_html": feedback(a)}
             for a in question.answers
         ]}
+        if question.feedback_other:
+            spec["other_feedback_html"] = render_inline(question.feedback_other, fmt)
+        return spec
     if question.kind == QuestionKind.MATCHING:
-        rights = list(dict.fromkeys(a.match for a in question.answers))
-        choices = {text: f"c{i}" for i, text in enumerate(rights, start=1)}
-        return {
-            "pairs": [{"id": f"p{i}", "html": render_inline(a.text, fmt), "answer": choices[a.match]}
-                      for i, a in enumerate(question.answers, start=1)],
-            "choices": [{"id": choices[text], "html": render_inline(text, fmt)} for text in rights],
-        }
+        return _matching_spec(question, text)
     return {}
+
+
+def _shown_range(answer: Answer) -> str:
+    """What a learner is told was accepted: "17" or "3.135–3.145", not GIFT's "17:0" or "3.14:0.005"."""
+    low, high = (format(value.normalize(), "f") for value in (answer.low, answer.high))  # type: ignore[union-attr]
+    return low if low == high else f"{low}–{high}"
+
+
+def _matching_spec(question: ParsedQuestion, text) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Items with a left side are the pairs; every right side (also a distractor's) is a choice."""
+    rights = list(dict.fromkeys(a.match for a in question.answers))
+    choices = {right: f"c{i}" for i, right in enumerate(rights, start=1)}
+    stems = [a for a in question.answers if a.text]
+    return {
+        "pairs": [{"id": f"p{i}", "html": text(a), "answer": choices[a.match]} for i, a in enumerate(stems, start=1)],
+        "choices": [{"id": choices[right], "html": render_inline(right, question.text_format)} for right in rights],
+    }
 
 
 def normalise_text(text: str) -> str:
@@ -144,8 +170,16 @@ def normalise_text(text: str) -> str:
 
 
 def fingerprint(question: ParsedQuestion) -> str:
+    """A question's identity across imports; fields added later count only once they are used."""
     data = asdict(question)
     data.pop("line")
+    for name in LATER_FIELDS:
+        if not data[name]:
+            data.pop(name)
+    for answer in data["answers"]:
+        for name in LATER_ANSWER_FIELDS:
+            if not answer[name]:
+                answer.pop(name)
     return hashlib.sha256(json.dumps(data, default=_json_default, sort_keys=True).encode()).hexdigest()
 
 

@@ -25,9 +25,9 @@ def right_response(question: Question) -> Any:
     if kind is QuestionKind.TRUE_FALSE:
         return "true" if spec["truth"] else "false"
     if kind is QuestionKind.SHORT:
-        return spec["accepted"][0]["shown"]
+        return max(spec["accepted"], key=lambda a: Decimal(a["weight"]))["shown"]
     if kind is QuestionKind.NUMERIC:
-        return spec["ranges"][0]["low"]
+        return max(spec["ranges"], key=lambda r: Decimal(r["weight"]))["low"]
     if kind is QuestionKind.MATCHING:
         return {pair["id"]: pair["answer"] for pair in spec["pairs"]}
     return "Vi räknar deltagare och frågar dem efteråt vad de tar med sig; det visar bidraget till mål 4."

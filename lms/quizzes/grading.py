@@ -48,8 +48,17 @@ def _true_false(spec: dict[str, Any], response: Any) -> Decimal:
 
 def _short(spec: dict[str, Any], response: Any) -> Decimal:
     given = normalise_text(str(response))
-    best = max((Decimal(a["weight"]) for a in spec["accepted"] if a["text"] == given), default=ZERO)
+    best = max((Decimal(a["weight"]) for a in spec["accepted"] if short_matches(a["text"], given)), default=ZERO)
     return _clamp(best / HUNDRED)
+
+
+def short_matches(accepted: str, given: str) -> bool:
+    """As Moodle's short answer: `*` in an accepted answer stands for any text, `\\*` for a star."""
+    if "*" not in accepted:
+        return accepted == given
+    parts = re.split(r"(?<!\\)\*", accepted)
+    pattern = ".*".join(re.escape(part.replace("\\*", "*")) for part in parts)
+    return re.fullmatch(pattern, given, re.DOTALL) is not None
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -88,3 +97,23 @@ _GRADERS = {
     QuestionKind.NUMERIC: _numeric,
     QuestionKind.MATCHING: _matching,
 }
+
+
+def answer_feedback(kind: QuestionKind, spec: dict[str, Any], response: Any) -> str:
+    """The feedback HTML written for the answer given to a short-answer or numeric question.
+
+    The best-weighted accepted answer or range that matches wins, as it does for the grade; a
+    numeric answer outside every range gets the question's `~#` feedback for any other number.
+    """
+    if response is None or kind not in (QuestionKind.SHORT, QuestionKind.NUMERIC):
+        return ""
+    if kind is QuestionKind.SHORT:
+        given = normalise_text(str(response))
+        matches = [a for a in spec["accepted"] if short_matches(a["text"], given)]
+    else:
+        value = parse_number(response)
+        matches = [] if value is None else [
+            r for r in spec["ranges"] if Decimal(r["low"]) <= value <= Decimal(r["high"])]
+    if not matches:
+        return str(spec.get("other_feedback_html", ""))
+    return str(max(matches, key=lambda m: Decimal(m["weight"])).get("feedback_html", ""))

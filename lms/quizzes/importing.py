@@ -38,7 +38,7 @@ def _sync_questions(quiz: Quiz, source: QuizSource) -> None:
             quiz.questions.append(Question(
                 position=position, kind=parsed.kind, title=parsed.title[:200],
                 category=parsed.category[:200], text_html=render_text(parsed.text, parsed.text_format),
-                general_feedback_html=render_text(parsed.general_feedback, parsed.text_format)
+                general_feedback_html=render_text(parsed.general_feedback, parsed.general_feedback_format or parsed.text_format)
                 if parsed.general_feedback else "",
                 spec=question_spec(parsed), fingerprint=fingerprint(parsed),
             ))

@@ -23,6 +23,7 @@ from lms.db_types import utcnow
 from lms.extensions import db
 from lms.quizzes import service, statistics
 from lms.quizzes.forms import ActionForm, EssayGradeForm
+from lms.quizzes.grading import answer_feedback
 from lms.quizzes.models import AttemptAnswer, AttemptStatus, Quiz, QuizAttempt
 from lms.quizzes.permissions import can_see_results, quizzes_with_visible_results, results_scope
 from lms.core.input import query_int
@@ -162,7 +163,18 @@ def result(attempt_id: int):
         layout={e["question"]: e for e in attempt.layout},
         show_feedback=service.feedback_visible(attempt, attempts),
         attempts_left=service.attempts_left(attempt.quiz, attempts), form=ActionForm(),
+        answer_feedback=answer_feedback,
+        renewed_until=_renewed_until(attempt),
     )
+
+
+def _renewed_until(attempt: QuizAttempt):  # type: ignore[no-untyped-def]
+    """The new last valid day of a certificate this attempt renewed (a refresher quiz), or None."""
+    from lms.certificates.quiz_renewals import renewal_by_attempt
+    from lms.certificates.validity import last_valid_day
+
+    period = renewal_by_attempt(attempt.id) if attempt.passed else None
+    return last_valid_day(period.valid_until) if period is not None else None
 
 
 # --- trainers and coordinators ----------------------------------------------------------------

@@ -15,8 +15,10 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms import events
 from lms.catalog.models import Module
 from lms.catalog.service import mark_module_done
+from lms.events import EventKind
 from lms.extensions import db
 from lms.quizzes.grading import grade
 from lms.core.unit_of_work import DomainError
@@ -248,12 +250,13 @@ def submit_attempt(attempt: QuizAttempt, now: datetime) -> bool:
             db.session.add(AttemptAnswer(attempt=attempt, question_id=question_id, response=None,
                                          fraction=Decimal(0), saved_at=now))
     db.session.flush()
-    _settle(attempt, questions)
+    _settle(attempt, questions, now)
     return True
 
 
-def _settle(attempt: QuizAttempt, questions: dict[int, Question]) -> None:
-    """Score and pass once every answer is graded; a pass completes the module."""
+def _settle(attempt: QuizAttempt, questions: dict[int, Question], now: datetime) -> None:
+    """Score and pass once every answer is graded; a pass completes the module and is an event of
+    its own (a refresher quiz renews a certificate with it, lms/certificates/quiz_renewals.py)."""
     fractions = {a.question_id: a.fraction for a in attempt.answers}
     if any(fractions.get(qid) is None for qid in attempt.question_ids):
         attempt.status = AttemptStatus.NEEDS_GRADING
@@ -264,6 +267,7 @@ def _settle(attempt: QuizAttempt, questions: dict[int, Question]) -> None:
     attempt.status = AttemptStatus.GRADED
     if attempt.passed:
         mark_module_done(attempt.user_id, db.session.get(Module, attempt.quiz.module_id))
+        events.record(EventKind.QUIZ_PASSED, attempt_id=attempt.id, user_id=attempt.user_id, now=now)
 
 
 def grade_essay(answer: AttemptAnswer, points: Decimal, feedback: str, grader_id: int, now: datetime) -> None:
@@ -280,7 +284,7 @@ def grade_essay(answer: AttemptAnswer, points: Decimal, feedback: str, grader_id
     answer.graded_at = now
     db.session.flush()
     attempt = answer.attempt
-    _settle(attempt, {q.id: q for q in attempt_questions(attempt)})
+    _settle(attempt, {q.id: q for q in attempt_questions(attempt)}, now)
 
 
 def feedback_visible(attempt: QuizAttempt, attempts: list[QuizAttempt]) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.core.exports import Sheet
 from lms.enrolment.models import ENROLMENT_STATUS_LABELS
@@ -38,4 +39,13 @@ def report_sheets(report: OrganisationReport) -> list[Sheet]:
          str(ENROLMENT_STATUS_LABELS[p.fact.status]), p.attended, p.counted, p.rate, p.hours,
          p.fact.certificate_code, p.fact.certificate_issued_at.date() if p.fact.certificate_issued_at else None]
         for p in report.people]))
+    if report.organisation is not None:
+        sheets.append(Sheet(_("Renewals"), [_("Name"), _("Course"), _("Status"), _("Valid until"), _("Certificate")],
+                            [[due.user_name, due.course_title, str(VALIDITY_LABELS[due.status.value]), due.last_day,
+                              due.certificate_code] for due in report.renewals]))
     return sheets
+
+
+#: a certificate's standing, as the report's sheets say it
+VALIDITY_LABELS = {"valid": _l("valid"), "expiring_soon": _l("expiring within 90 days"), "expired": _l("expired"),
+                   "renewed": _l("renewed"), "revoked": _l("revoked")}

@@ -3,22 +3,16 @@ records, and kept until something it is made of changes.
 
 Reading a page's records and rolling them up was two thirds of the dashboard's time at ×30
 (docs/PERFORMANCE.md), yet between two visits most cycles on the page have not changed. A kept
-roll-up holds as long as
-- the cycle's attendance version has not moved: the database moves it whenever the cycle's
-  sessions, seats, records or excused-absence rule change (lms/attendance/versions.py);
-- the cycle keeps its status and its minimum attendance;
-- no session of the cycle has ended since, nor is `now` before the last one that had.
-
-Each process keeps its own roll-ups. The version, read with the cycle on every request, keeps all
-of them right, however many web servers there are.
+roll-up holds until the cycle's attendance version moves, its status or minimum changes, or one of
+its sessions ends (lms/attendance/kept.py).
 """
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from lms.attendance.kept import KeptPerCycle, cycle_key
 from lms.attendance.models import ATTENDED, AttendanceStatus, ExcusedPolicy
 from lms.attendance.queries import CycleAttendance, cycles_attendance
 from lms.attendance.rules import AttendanceSummary
@@ -71,54 +65,8 @@ def session_tallies(attendance: CycleAttendance, now: datetime) -> list[tuple[da
     return tallies
 
 
-@dataclass(frozen=True)
-class _Kept:
-    key: tuple[int, CycleStatus, int]
-    after: datetime | None  # the last session end at or before the `now` it was rolled up for
-    before: datetime | None  # the first session end after it
-    roll_up: CycleRollUp
-
-    def holds(self, key: tuple[int, CycleStatus, int], now: datetime) -> bool:
-        return (key == self.key and (self.after is None or self.after <= now)
-                and (self.before is None or now < self.before))
-
-
-class RollUps:
-    """The roll-ups a process keeps, one per cycle and at most `size`, the least used leaving first.
-
-    Web servers serve requests on several threads, which share one of these.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[int, _Kept] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def get(self, cycle: Cycle, now: datetime) -> CycleRollUp | None:
-        with self._lock:
-            kept = self._kept.get(cycle.id)
-            if kept is None or not kept.holds(_key(cycle), now):
-                return None
-            self._kept.move_to_end(cycle.id)
-            return kept.roll_up
-
-    def keep(self, attendance: CycleAttendance, key: tuple[int, CycleStatus, int], now: datetime,
-             roll_up: CycleRollUp) -> None:
-        ends = [s.ends_at for s in attendance.sessions]
-        kept = _Kept(key, max((end for end in ends if end <= now), default=None),
-                     min((end for end in ends if end > now), default=None), roll_up)
-        with self._lock:
-            self._kept[attendance.cycle.id] = kept
-            self._kept.move_to_end(attendance.cycle.id)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-
-def _key(cycle: Cycle) -> tuple[int, CycleStatus, int]:
-    return cycle.attendance_version, cycle.status, cycle.min_attendance_percent
+#: the roll-ups a process keeps (lms/attendance/kept.py), one per cycle
+RollUps = KeptPerCycle[CycleRollUp]
 
 
 def roll_ups_of(cycles: list[Cycle], now: datetime, kept: RollUps | None = None) -> list[CycleRollUp]:
@@ -130,9 +78,9 @@ def roll_ups_of(cycles: list[Cycle], now: datetime, kept: RollUps | None = None)
     """
     found = {cycle.id: kept.get(cycle, now) for cycle in cycles} if kept is not None else {}
     missing = [cycle for cycle in cycles if found.get(cycle.id) is None]
-    keys = {cycle.id: _key(cycle) for cycle in missing}
+    keys = {cycle.id: cycle_key(cycle) for cycle in missing}
     for attendance in cycles_attendance(missing):
         found[attendance.cycle.id] = fresh = roll_up(attendance, now)
-        if kept is not None and kept.size:
-            kept.keep(attendance, keys[attendance.cycle.id], now, fresh)
+        if kept is not None:
+            kept.keep(attendance.cycle.id, keys[attendance.cycle.id], [s.ends_at for s in attendance.sessions], now, fresh)
     return [found[cycle.id] for cycle in cycles]  # type: ignore[misc]

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.audit.service import record_event
+from lms.core.i18n import known_locale
+from lms.certificates.renewals import demand_by_course
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
 from lms.core.exports import to_csv, to_xlsx
@@ -48,6 +50,10 @@ def _chart_helpers() -> dict:
     def month_bars(months):  # type: ignore[no-untyped-def]
         return [charts.Bar(format_date(month, "MMM"), number, str(number)) for month, number in months]
 
+    def demand_pairs(rows):  # type: ignore[no-untyped-def]
+        return [(format_date(row.month, "MMM"), charts.Bar("", row.expiring, str(row.expiring)),
+                 charts.Bar("", row.planned_seats, str(row.planned_seats))) for row in rows]
+
     labels: dict = {}
 
     def enrolment_status(status) -> str:  # type: ignore[no-untyped-def]
@@ -64,7 +70,7 @@ def _chart_helpers() -> dict:
         return ", ".join(f"{day.day} {months[day.month]}: {shown(rate)}"
                          for day, rate in ((when.astimezone(zone).date(), rate) for when, rate in trend))
 
-    return dict(cycle_bars=cycle_bars, lines_to_bars=lines_to_bars, month_bars=month_bars,
+    return dict(cycle_bars=cycle_bars, lines_to_bars=lines_to_bars, month_bars=month_bars, demand_pairs=demand_pairs,
                 trend_text=trend_text, enrolment_status=enrolment_status)
 
 
@@ -74,7 +80,8 @@ def dashboard():
     now = _now()
     board = service.dashboard(now, page=query_int("page", 1), figures=_key_figures(now),
                               kept=current_app.extensions["dashboard_roll_ups"])
-    return render_template("reports/dashboard.html", board=board, charts=charts)
+    return render_template("reports/dashboard.html", board=board, charts=charts,
+                           demand=demand_by_course(now))
 
 
 @bp.record_once
@@ -184,6 +191,6 @@ def my_transcript():
 def my_transcript_pdf():
     now = _now()
     record = transcripts.transcript(current_user, now)
-    locale = current_user.locale if current_user.locale in ("sv", "en") else "sv"
+    locale = known_locale(current_user.locale)
     return Response(transcripts.transcript_pdf(record, now, locale), mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="studieintyg.pdf"'})

@@ -20,6 +20,7 @@ from lms.attendance.service import excused_policies
 from lms.auth.models import Organisation
 from lms.catalog.labels import sdg_name
 from lms.catalog.models import Course
+from lms.certificates.renewals import RenewalDue, organisation_standing
 from lms.core.paging import Page
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
@@ -299,6 +300,16 @@ class OrganisationReport:
     by_sdg: list[Line]
     by_organisation: list[Line]
     people: list[PersonLine]
+    #: the members' certificates with an end, as they stand now (lms/certificates/renewals.py)
+    renewals: list[RenewalDue] = field(default_factory=list)
+
+    def renewal_counts(self) -> list[tuple[str, int, int, int]]:
+        """Per course: valid, expiring within 90 days, expired."""
+        counts: dict[str, list[int]] = {}
+        for due in self.renewals:
+            row = counts.setdefault(due.course_title, [0, 0, 0])
+            row[{"valid": 0, "expiring_soon": 1}.get(due.status.value, 2)] += 1
+        return [(title, *row) for title, row in sorted(counts.items())]
 
 
 def organisation_report(organisation: Organisation | None, period: Period, now: datetime) -> OrganisationReport:
@@ -329,6 +340,7 @@ def organisation_report(organisation: Organisation | None, period: Period, now: 
         by_sdg=roll_up(lambda f: [(goal, goals[goal]) for goal in topics[f.course_id].sdgs]),
         by_organisation=roll_up(lambda f: [(organisations.get(f.organisation_id, ""),) * 2]),
         people=[_person(f, tallies.get(f.enrolment_id, Tally()), rules[f.cycle_id]) for f in facts],
+        renewals=organisation_standing(org_id, now) if org_id is not None else [],
     )
 
 

@@ -22,6 +22,8 @@ from lms.catalog.labels import sdg_name
 from lms.catalog.queries import with_topics
 from lms.certificates.codes import display
 from lms.certificates.models import Certificate
+from lms.core.formatting import number_text
+from lms.core.i18n import text_direction
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.planning.models import Cycle
@@ -106,10 +108,11 @@ def pdf_values(record: Transcript, now: datetime, locale: str) -> dict[str, Any]
                                                                  date=format_date(now, "long")),
             "none": _("No completed courses yet."), "verify": _("Certificates can be checked at"),
         }
-        entries = [dict(asdict(e), dates=_dates(e), sdgs=[f"{g}. {sdg_name(g)}" for g in e.sdgs])
-                   for e in record.entries]
-    return {"name": record.name, "entries": entries, "total_hours": record.total_hours, "t": texts,
-            "lang": locale, "issuer": current_app.config["LMS_CERTIFICATE_ISSUER"],
+        entries = [dict(asdict(e), dates=_dates(e), hours=number_text(e.hours),
+                        sdgs=[f"{g}. {sdg_name(g)}" for g in e.sdgs]) for e in record.entries]
+        total_hours = number_text(record.total_hours)
+    return {"name": record.name, "entries": entries, "total_hours": total_hours, "t": texts,
+            "lang": locale, "dir": text_direction(locale), "issuer": current_app.config["LMS_CERTIFICATE_ISSUER"],
             "verify_url": current_app.config["LMS_BASE_URL"].rstrip("/") + "/verify"}
 
 
@@ -120,12 +123,7 @@ def _dates(entry: Entry) -> str:
 
 
 def transcript_pdf(record: Transcript, now: datetime, locale: str) -> bytes:
-    from weasyprint import HTML
-
-    from lms.certificates.rendering import Design, design_url_fetcher, font_configuration, render_html
+    from lms.certificates.rendering import Design, render_html, write_pdf
 
     design = Design.load(Path(current_app.config["LMS_CERTIFICATE_DESIGNS_DIR"]), DESIGN)
-    html = render_html(design, pdf_values(record, now, locale))
-    document = HTML(string=html, base_url=design.folder.as_uri() + "/",
-                    url_fetcher=design_url_fetcher(design.folder))
-    return document.write_pdf(font_config=font_configuration(), pdf_variant="pdf/a-3a")
+    return write_pdf(design, render_html(design, pdf_values(record, now, locale)))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.certificates.models import Certificate
-from lms.certificates.service import sweep
+from lms.certificates.sweep import sweep
 from lms.db_types import utcnow
 from lms.extensions import db
 

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.offers import offers_waiting
 from lms.extensions import db
-from tests.api.conftest import at
+from tests.api.conftest import PLANNED_AT, at
 from tests.factories import make_organisation, make_user
 
 
@@ -16,7 +17,6 @@ def _enrol(api, secret, cycle_id, **extra):
 def _fill(center, seats: int):
     """`seats` other learners take seats (through the API)."""
     from lms.enrolment.service import enrol
-    from tests.api.conftest import PLANNED_AT
 
     for _ in range(seats):
         enrol(make_user().id, center.cycle, now=PLANNED_AT)
@@ -80,14 +80,16 @@ def test_who_may_enrol_themselves(api, center, clock, who, status):
     assert response.status_code == status
 
 
-def test_withdrawing_frees_the_seat_for_the_wait_list(api, center, clock):
+def test_withdrawing_offers_the_seat_to_the_wait_list(api, center, clock):
     _fill(center, 2)
     mine = _enrol(api, center.secrets["learner"], center.cycle.id).json
     waiting = _enrol(api, center.secrets["other_learner"], center.cycle.id).json
     assert waiting["status"] == "waitlisted"
     response = api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/withdraw")
     assert response.status_code == 200 and response.json["status"] == "withdrawn"
-    assert api.as_(center.secrets["other_learner"]).get("/me/enrolments").json["items"][0]["status"] == "enrolled"
+    assert api.as_(center.secrets["other_learner"]).get("/me/enrolments").json["items"][0]["status"] == "waitlisted"
+    [offer] = offers_waiting(center.people["other_learner"].id, PLANNED_AT)
+    assert offer.enrolment_id == waiting["id"]
     again = api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/withdraw")
     assert again.status_code == 409
 
@@ -162,3 +164,44 @@ def test_enrolling_someone_twice_or_unknown_is_refused(api, center, clock):
     assert client.post(path, json={"email": "nobody@example.org"}).status_code == 422
     assert client.post(path, json={"email": "a@example.org", "user_id": 1}).status_code == 422
     assert client.post("/cycles/99999/enrolments", json={"user_id": center.learner.id}).status_code == 404
+
+
+def _offered(api, center) -> tuple[dict, dict]:
+    """The learner holds a seat, the other learner waits; the learner withdraws, so the other is offered it."""
+    _fill(center, 2)
+    mine = _enrol(api, center.secrets["learner"], center.cycle.id).json
+    waiting = _enrol(api, center.secrets["other_learner"], center.cycle.id).json
+    api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/withdraw")
+    return mine, waiting
+
+
+def test_an_offer_from_the_wait_list_shows_with_its_deadline_and_is_taken(api, center, clock):
+    _, waiting = _offered(api, center)
+    other = api.as_(center.secrets["other_learner"])
+    [listed] = other.get("/me/enrolments").json["items"]
+    [offer] = offers_waiting(center.people["other_learner"].id, PLANNED_AT)
+    assert listed["status"] == "waitlisted" and listed["offer_expires_at"] is not None
+    assert listed["offer_expires_at"].startswith(offer.expires_at.strftime("%Y-%m-%dT%H:%M"))
+    response = other.post(f"/me/enrolments/{waiting['id']}/offer/accept")
+    assert response.status_code == 200 and response.json["status"] == "enrolled"
+    assert response.json["offer_expires_at"] is None
+    again = other.post(f"/me/enrolments/{waiting['id']}/offer/accept")
+    assert again.status_code == 409 and again.json["type"].endswith("#problem-conflict")
+
+
+def test_declining_an_offer_leaves_the_wait_list(api, center, clock):
+    _, waiting = _offered(api, center)
+    response = api.as_(center.secrets["other_learner"]).post(f"/me/enrolments/{waiting['id']}/offer/decline")
+    assert response.status_code == 200 and response.json["status"] == "withdrawn"
+    assert offers_waiting(center.people["other_learner"].id, PLANNED_AT) == []
+
+
+def test_an_offer_is_answered_only_by_its_holder_and_only_while_open(api, center, clock):
+    mine, waiting = _offered(api, center)
+    for who in ("learner", "coordinator", "admin"):
+        assert api.as_(center.secrets[who]).post(f"/me/enrolments/{waiting['id']}/offer/accept").status_code == 404
+    withdrawn = api.as_(center.secrets["learner"]).post(f"/me/enrolments/{mine['id']}/offer/accept")
+    assert withdrawn.status_code == 409
+    clock(at(days=30))  # long past the offer's time
+    late = api.as_(center.secrets["other_learner"]).post(f"/me/enrolments/{waiting['id']}/offer/accept")
+    assert late.status_code == 409

@@ -65,8 +65,9 @@ def test_those_who_decline_the_wait_list_get_409(app, monkeypatch):
     assert _count(EnrolmentStatus.WAITLISTED) == 0
 
 
-def test_two_withdrawals_at_once_hand_the_seat_to_the_next_on_the_wait_list(app, monkeypatch):
+def test_two_withdrawals_at_once_offer_the_seat_to_the_next_on_the_wait_list_once(app, monkeypatch):
     """Issue #19: A holds the only seat, B and C wait; A and B withdraw at the same instant."""
+    from lms.enrolment.offers import offers_waiting
     from lms.enrolment.service import enrol
 
     monkeypatch.setattr("lms.api.common.utcnow", lambda: PLANNED)
@@ -92,6 +93,8 @@ def test_two_withdrawals_at_once_hand_the_seat_to_the_next_on_the_wait_list(app,
         db.session.expire_all()
         assert statuses == [200, 200]
         assert [db.session.get(Enrolment, i).status for i in ids] == [
-            EnrolmentStatus.WITHDRAWN, EnrolmentStatus.WITHDRAWN, EnrolmentStatus.ENROLLED]
+            EnrolmentStatus.WITHDRAWN, EnrolmentStatus.WITHDRAWN, EnrolmentStatus.WAITLISTED]
+        [offer] = offers_waiting(people[2].id, PLANNED)  # the seat is held for C, offered once
+        assert offer.enrolment_id == ids[2]
         assert db.session.get(Cycle, cycle.id).seats_taken == 1
     assert_no_seat_drift()

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from lms.attendance import queries, service
+from lms.attendance.kept import KeptPerCycle
 from lms.attendance.models import AttendanceMethod, AttendanceStatus, ExcusedPolicy
 from lms.extensions import db
 from lms.planning.service import cancel_session
@@ -38,11 +39,13 @@ def test_the_list_agrees_with_each_learners_own_summary(app, seed, policy):
                                           actor_id=trainer.id, now=session.starts_at)
     db.session.commit()
 
-    listed = 0
+    listed, kept = 0, KeptPerCycle(10)
     for now in (sessions[2].ends_at + minutes(1), sessions[5].starts_at + minutes(10), sessions[7].ends_at):
         expected = {learner.id: service.attendance_summary(learner.id, cycle.id, now) for learner in learners}
         found = {row.user.id: row.summary for _cycle, row in queries.at_risk([cycle], now)}
         assert found == {user_id: summary for user_id, summary in expected.items() if summary.at_risk}
+        for _ in range(2):  # counted and kept, then as kept
+            assert {row.user.id: row.summary for _cycle, row in queries.at_risk([cycle], now, kept)} == found
         assert {summary.user_id: summary for summary in _rolled_up_at_risk(cycle, now)} == found
         listed += len(found)
     assert 0 < listed < 3 * len(learners), "the situations hold learners at risk and learners who are not"
@@ -66,6 +69,43 @@ def test_only_running_cycles_and_seats_still_held_count(app):
     draft = make_cycle(first_date=date(2030, 1, 8), sessions=4, published=False, now=BEFORE)
     assert queries.at_risk([draft], now) == []
     assert _rolled_up_at_risk(draft, now) == []
+
+
+def test_a_kept_list_follows_every_change(app):
+    """Kept per cycle, the list shows a new record, a session ending and a new minimum at once, and
+    counts only the cycle that changed."""
+    from bench.pages import QueryCounter
+
+    trainer = make_user(roles=["trainer"])
+    cycle, other = (make_cycle(first_date=date(2030, 1, 8), sessions=4, trainers=[trainer], now=BEFORE)
+                    for _ in range(2))
+    cycle.min_attendance_percent = other.min_attendance_percent = 75
+    learner = make_user(name="Borta Ofta")
+    for each in (cycle, other):
+        enrol_at(learner, each, BEFORE)
+    db.session.commit()
+    kept = KeptPerCycle(10)
+
+    def listed(now):
+        db.session.expire_all()  # as a new request does: versions read afresh (here, before counting)
+        assert cycle.attendance_version and other.attendance_version is not None
+        with QueryCounter(db.engine) as counter:
+            found = [(c.id, row.summary.standing.value) for c, row in queries.at_risk([cycle, other], now, kept)]
+        return found, counter.count
+
+    first = cycle.sessions[0]
+    assert listed(first.starts_at)[0] == []
+    assert listed(first.starts_at)[1] == 0, "nothing changed, nothing read"
+    service.record_attendance(first, learner.id, AttendanceStatus.ABSENT, method=AttendanceMethod.ROLL_CALL,
+                              actor_id=trainer.id, now=first.starts_at)
+    db.session.commit()
+    assert listed(first.starts_at + minutes(1))[0] == [(cycle.id, "one_away")], "a new record"
+    other_first = other.sessions[0]
+    assert listed(other_first.ends_at)[0] == [(cycle.id, "one_away"), (other.id, "one_away")], "a session ended"
+    assert listed(other_first.ends_at)[1] == 1, "kept: the learners only"
+    cycle.min_attendance_percent = 100
+    db.session.commit()
+    assert listed(other_first.ends_at)[0] == [(cycle.id, "unreachable"), (other.id, "one_away")], "a new minimum"
 
 
 def _rolled_up_at_risk(cycle, now):

@@ -425,3 +425,14 @@ def test_the_trainers_session_page_links_to_the_roll_call_and_says_held_when_ove
     assert "held" in page and "scheduled" not in page
     listing = trainer.get("/my/sessions", headers=EN).text
     assert "held" in listing and "scheduled" in listing  # the first is over, the others are ahead
+
+
+def test_the_sign_in_sheet_writes_an_arabic_name_in_the_shipped_font(setup, trainer, tmp_path):
+    from tests.certificates.test_scripts import ARABIC_NAME, _fonts, _pdftotext
+
+    setup.learners[0].name = ARABIC_NAME
+    db.session.commit()
+    response = trainer.get(f"/attendance/sessions/{setup.first.id}/sign-in-sheet.pdf")
+    assert response.status_code == 200
+    assert any(font.startswith("Noto Naskh Arabic") for font in _fonts(response.data)), _fonts(response.data)
+    assert ARABIC_NAME in _pdftotext(response.data, tmp_path)

@@ -109,16 +109,37 @@ def test_present_until_the_threshold_late_after_it(setup, offset, status):
     assert saved.attendance.status.value == status
 
 
-def test_checking_in_twice_changes_nothing_but_upgrades_an_absence(setup):
+def test_checking_in_twice_changes_nothing(setup):
     learner, first = setup.learners[0], setup.first
-    service.record_attendance(first, learner.id, AttendanceStatus.ABSENT, method=ROLL,
-                              actor_id=setup.trainer.id, now=FIRST_START)
     saved = service.check_in(first, learner.id, method=AttendanceMethod.CODE, actor_id=learner.id,
                              now=FIRST_START + minutes(20), settings=SETTINGS)
     assert saved.changed and saved.attendance.status is AttendanceStatus.LATE
     again = service.check_in(first, learner.id, method=AttendanceMethod.CODE, actor_id=learner.id,
                              now=FIRST_START + minutes(21), settings=SETTINGS)
     assert not again.changed and again.attendance.status is AttendanceStatus.LATE
+
+
+def test_a_trainers_mark_beats_a_later_check_in_which_stays_in_the_audit_trail(setup):
+    """The conflict rule: a learner's own check-in never changes what a trainer marked."""
+    learner, first = setup.learners[0], setup.first
+    service.record_attendance(first, learner.id, AttendanceStatus.ABSENT, method=ROLL,
+                              actor_id=setup.trainer.id, now=FIRST_START)
+    saved = service.check_in(first, learner.id, method=AttendanceMethod.QR, actor_id=learner.id,
+                             now=FIRST_START + minutes(20), settings=SETTINGS)
+    assert saved.overruled and not saved.changed and saved.attendance.status is AttendanceStatus.ABSENT
+    kept_out = db.session.execute(db.select(AuditEvent).where(
+        AuditEvent.action == "attendance.checkin_overruled")).scalar_one()
+    assert kept_out.actor_id == learner.id
+    assert (kept_out.details["old"], kept_out.details["new"], kept_out.details["method"]) == ("absent", "late", "qr")
+
+
+def test_a_trainer_scanning_a_personal_code_may_still_change_an_absence(setup):
+    learner, first = setup.learners[0], setup.first
+    service.record_attendance(first, learner.id, AttendanceStatus.ABSENT, method=ROLL,
+                              actor_id=setup.trainer.id, now=FIRST_START)
+    saved = service.check_in(first, learner.id, method=AttendanceMethod.PERSONAL_QR, actor_id=setup.trainer.id,
+                             now=FIRST_START + minutes(20), settings=SETTINGS)
+    assert saved.changed and saved.attendance.status is AttendanceStatus.LATE
 
 
 def test_someone_not_enrolled_cannot_check_in(setup):

@@ -16,7 +16,8 @@ def test_the_shipped_content_passes():
     report = load_content(SHIPPED)
     assert report.errors == []
     assert len(report.courses) >= 5
-    assert all(3 <= len(course.modules) <= 6 for course in report.courses)
+    # 3-6 modules to complete a course; an optional refresher module (a renewal quiz) comes on top
+    assert all(3 <= len([m for m in course.modules if m.required]) <= 6 for course in report.courses)
 
 
 def test_bad_yaml_in_course_yaml(content):
@@ -151,3 +152,58 @@ def test_the_cli_check_exits_non_zero_and_lists_errors(runner, content):
     assert "SDG 99 is not a UN sustainable development goal" in result.output
     ok = runner.invoke(args=["lms", "content", "check", str(SHIPPED)])
     assert ok.exit_code == 0 and "OK:" in ok.output
+
+
+def test_the_shipped_courses_say_how_long_their_certificates_hold():
+    validity = {course.slug: course.validity for course in load_content(SHIPPED).courses}
+    assert validity["gdpr-for-foreningar"].months == 12
+    assert validity["leda-volontarer"].months == 24
+    assert validity["styrelsearbete"].expiry_from == "fixed_date"
+    assert validity["agenda-2030"] is None, "valid without end"
+
+
+@pytest.mark.parametrize("block, message", [
+    ("validity:\n  months: 0\n", "validity months must be a whole number from 1 to 120, not 0"),
+    ("validity:\n  months: 12\n  expiry_from: monday\n", "validity expiry_from must be one of"),
+    ("validity:\n  months: 12\n  expiry_from: fixed_date\n  fixed_date: '13-01'\n", "validity fixed_date must be"),
+    ("validity:\n  months: 12\n  renewed_by: refresher\n", "needs refresher"),
+    ("validity:\n  months: 12\n  renewed_by: refresher\n  refresher: ingen-sadan\n", "refresher 'ingen-sadan' is not a course here"),
+    ("validity:\n  months: 12\n  windows: 3\n", "unknown validity field 'windows'"),
+    ("validity:\n  months: 12\n  renewed_by: quiz\n", "renewed_by: quiz needs quiz"),
+    ("validity:\n  months: 12\n  renewed_by: quiz\n  quiz: 09-ingen\n", "validity quiz '09-ingen' is not a module of this course"),
+    ("validity:\n  months: 12\n  renewed_by: quiz\n  quiz: 03-medlemsregister-och-informationsplikt\n",
+     "validity quiz '03-medlemsregister-och-informationsplikt' has no quiz"),
+    ("validity:\n  months: 12\n  renewed_by: quiz\n  quiz: 01-grunderna-i-dataskydd\n  quiz_grace_days: 400\n",
+     "validity quiz_grace_days must be a whole number from 0 to 365, not 400"),
+    ("validity:\n  months: 12\n  quiz: 01-grunderna-i-dataskydd\n", "only read with renewed_by: quiz"),
+    ("validity: yes\n", "'validity' must be a mapping"),
+])
+def test_a_bad_validity_is_reported_with_its_line(content, block, message):
+    path = content / "gdpr-for-foreningar" / "course.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text[:text.index("validity:")] + block, "utf-8")
+    line = line_of(path, "validity:")
+    errors = errors_of(content)
+    assert len(errors) == 1 and errors[0].startswith(f"courses_content/gdpr-for-foreningar/course.yaml:{line}: ")
+    assert message in errors[0]
+
+
+def test_a_renewal_quiz_of_the_course_is_accepted(content):
+    path = content / "gdpr-for-foreningar" / "course.yaml"
+    replace_in(path, "  renewed_by: course", "  renewed_by: quiz\n  quiz: 01-grunderna-i-dataskydd\n  quiz_grace_days: 0")
+    assert errors_of(content) == []
+    [gdpr] = [c for c in load_content(content).courses if c.slug == "gdpr-for-foreningar"]
+    assert (gdpr.validity.renewed_by, gdpr.validity.quiz, gdpr.validity.quiz_grace_days) == \
+        ("quiz", "01-grunderna-i-dataskydd", 0)
+
+
+def test_the_shipped_volunteer_course_is_renewed_by_its_refresher_quiz():
+    [course] = [c for c in load_content(SHIPPED).courses if c.slug == "leda-volontarer"]
+    refresher = next(m for m in course.modules if m.slug == course.validity.quiz)
+    assert course.validity.renewed_by == "quiz" and refresher.quiz_file and not refresher.required
+
+
+def test_a_refresher_course_of_the_content_is_accepted(content):
+    path = content / "gdpr-for-foreningar" / "course.yaml"
+    replace_in(path, "  renewed_by: course", "  renewed_by: refresher\n  refresher: styrelsearbete")
+    assert errors_of(content) == []

@@ -63,3 +63,13 @@ def test_headings_tables_code_and_links_render():
             'rel="noopener noreferrer external">IMY</a>') in html
     assert '<a href="/courses/x/files/mall.txt">mall</a>' in html
     assert '<img src="/courses/x/files/dagordning.svg" alt="Dagordning" loading="lazy">' in html
+
+
+def test_html_from_a_moodle_question_bank_keeps_its_emphasis_and_loses_its_handlers():
+    from lms.catalog.markdown import sanitise_html
+
+    html = sanitise_html('<b>Viktigt</b>: H<sub>2</sub>O, m<sup>2</sup>, <i onclick="x()">kursiv</i>, '
+                         '<u style="color:red">under</u>')
+    elements = _Elements(html).elements
+    assert [tag for tag, _ in elements] == ["b", "sub", "sup", "i", "u"]
+    assert all(attributes == {} for _, attributes in elements)

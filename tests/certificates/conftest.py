@@ -54,3 +54,14 @@ def setting(app) -> Setting:
 
 def when(days: int) -> datetime:
     return AFTER_THE_CYCLE + timedelta(days=days)
+
+
+@pytest.fixture
+def issued(setting):
+    """Anna Berg's certificate of the setting's cycle, issued after it."""
+    from lms.certificates import service
+
+    learner = setting.enrol("Anna Berg", attended=5)
+    certificate = service.issue_certificate(learner.id, setting.cycle.id, AFTER_THE_CYCLE)
+    db.session.commit()
+    return certificate

@@ -16,14 +16,6 @@ from tests.factories import make_organisation, make_user
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture
-def issued(setting):
-    learner = setting.enrol("Anna Berg", attended=5)
-    certificate = service.issue_certificate(learner.id, setting.cycle.id, AFTER_THE_CYCLE)
-    db.session.commit()
-    return certificate
-
-
 def client_for(app, user):
     client = app.test_client()
     assert log_in(client, user.email).status_code == 302
@@ -76,7 +68,7 @@ def test_verification_says_valid_revoked_or_unknown_without_log_in(client, issue
     db.session.commit()
     revoked = client.get(f"/verify/{issued.code}", headers=EN)
     assert "Revoked" in revoked.text and "no longer valid" in revoked.text
-    assert "Misstag" not in revoked.text
+    assert "Reason: Misstag" in revoked.text, "says why (the form tells the coordinator it is public)"
 
 
 def test_the_verify_form_leads_to_the_code(client, issued):
@@ -138,3 +130,35 @@ def test_coordinator_posts_need_a_csrf_token(app, setting, issued, coordinator_c
     assert coordinator_client.post(f"/cycles/{setting.cycle.id}/certificates/issue-all").status_code == 400
     db.session.expire_all()
     assert not issued.revoked
+
+
+def _yearly(setting, *, issued_days_ago: int, renew: bool = False):
+    """A certificate of a yearly course, issued `issued_days_ago` days before today."""
+    from datetime import timedelta
+
+    from lms.db_types import utcnow
+
+    setting.course.validity = {"months": 12, "window_days": 60, "expiry_from": "completion", "renewed_by": "course"}
+    learner = setting.enrol("Anna Berg", attended=5)
+    certificate = service.issue_certificate(learner.id, setting.cycle.id, utcnow() - timedelta(days=issued_days_ago))
+    db.session.commit()
+    return certificate
+
+
+@pytest.mark.parametrize("days_ago, verdict, valid", [
+    (10, "Valid</strong>", True), (330, "Valid, expiring soon", True), (400, "Expired", False)])
+def test_verification_shows_until_when_a_certificate_is_valid(client, setting, days_ago, verdict, valid):
+    certificate = _yearly(setting, issued_days_ago=days_ago)
+    page = client.get(f"/verify/{certificate.code}", headers=EN).text
+    assert verdict in page and "valid until" in page.lower() or "was valid until" in page
+    body = client.get(f"/api/v1/certificates/{certificate.code}").json
+    assert body["valid"] is valid and body["valid_until"] is not None
+    assert body["status"] == {True: "expiring_soon" if days_ago == 330 else "valid", False: "expired"}[valid]
+
+
+def test_a_revoked_certificate_gives_its_reason_in_the_json_too(client, setting):
+    certificate = _yearly(setting, issued_days_ago=10)
+    service.revoke_certificate(certificate, "Fel namn på intyget.", None, certificate.issued_at)
+    db.session.commit()
+    body = client.get(f"/api/v1/certificates/{certificate.code}").json
+    assert body["status"] == "revoked" and body["revoke_reason"] == "Fel namn på intyget." and body["valid"] is False

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from lms.attendance.models import Attendance, AttendanceMethod, AttendanceRule, AttendanceStatus, ExcusedPolicy
 from lms.catalog.models import ModuleProgress
 from lms.certificates import service
+from lms.certificates.sweep import completed_seats, sweep
 from lms.certificates.models import Certificate
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -60,7 +61,7 @@ def test_the_database_finds_exactly_those_completion_says_have_completed(setting
     for now in (sessions[1].starts_at, sessions[3].ends_at, AFTER_THE_CYCLE):
         expected = {(user_id, setting.cycle.id) for user_id in learners
                     if service.completion(user_id, setting.cycle, now).complete}
-        assert set(service.completed_seats(now)) == expected
+        assert set(completed_seats(now)) == expected
         seen |= expected
     assert 0 < len(seen) < len(learners), "some have completed, some not"
 
@@ -73,10 +74,10 @@ def test_only_enrolled_learners_of_running_or_finished_cycles_without_a_certific
         Enrolment.__table__.update().where(Enrolment.user_id == withdrawn.id)
         .values(status=EnrolmentStatus.WITHDRAWN, withdrawn_at=AFTER_THE_CYCLE))
     service.issue_certificate(certified.id, setting.cycle.id, AFTER_THE_CYCLE)
-    assert service.completed_seats(AFTER_THE_CYCLE) == [(done.id, setting.cycle.id)]
+    assert completed_seats(AFTER_THE_CYCLE) == [(done.id, setting.cycle.id)]
     setting.cycle.status = CycleStatus.CANCELLED
     db.session.flush()
-    assert service.completed_seats(AFTER_THE_CYCLE) == []
+    assert completed_seats(AFTER_THE_CYCLE) == []
 
 
 def test_a_running_cycle_whose_minimum_is_already_met_is_issued(setting):
@@ -84,7 +85,7 @@ def test_a_running_cycle_whose_minimum_is_already_met_is_issued(setting):
     learner = setting.enrol("Tidig Person", attended=4)
     db.session.execute(Attendance.__table__.delete().where(Attendance.session_id == sessions[4].id))
     db.session.commit()
-    assert service.sweep(sessions[3].ends_at - timedelta(minutes=5)) == 1, "four of five: 80 % whatever comes"
+    assert sweep(sessions[3].ends_at - timedelta(minutes=5)) == 1, "four of five: 80 % whatever comes"
     [certificate] = db.session.execute(select(Certificate)).scalars().all()
     assert certificate.user_id == learner.id
 
@@ -94,11 +95,11 @@ def test_a_sweep_stopped_between_batches_keeps_what_it_issued_and_the_next_issue
     setting.enrol("Inte Klar", attended=2)
     db.session.commit()
     with pytest.raises(KeyboardInterrupt):
-        service.sweep(AFTER_THE_CYCLE, after_each=killed_after_commits(2), batch=2)
+        sweep(AFTER_THE_CYCLE, after_each=killed_after_commits(2), batch=2)
     db.session.rollback()
     assert _count() == 4, "two batches of two committed"
-    assert service.sweep(AFTER_THE_CYCLE, after_each=db.session.commit, batch=2) == 1
-    assert service.sweep(AFTER_THE_CYCLE, after_each=db.session.commit, batch=2) == 0
+    assert sweep(AFTER_THE_CYCLE, after_each=db.session.commit, batch=2) == 1
+    assert sweep(AFTER_THE_CYCLE, after_each=db.session.commit, batch=2) == 0
     owners = set(db.session.execute(select(Certificate.user_id)).scalars())
     assert owners == {learner.id for learner in learners}
     completed = db.session.execute(select(func.count()).select_from(Enrolment).where(

@@ -18,7 +18,7 @@ from tests.conftest import base_config, log_in
 from tests.factories import make_user
 
 CODES = [400, 403, 404, 405, 409, 413, 429, 500, 503]
-LANGUAGES = ["sv", "en"]
+LANGUAGES = ["sv", "en", "ar"]
 WERKZEUG_NAMES = ["Bad Request", "Forbidden", "Not Found", "Method Not Allowed", "Conflict",
                   "Request Entity Too Large", "Too Many Requests", "Internal Server Error",
                   "Service Unavailable"]
@@ -46,7 +46,7 @@ def test_every_error_page_is_in_the_persons_language(sweeping, code, language):
     response = sweeping.test_client().get(f"/test-abort/{code}", headers={"Accept-Language": language})
     assert response.status_code == code
     page = response.get_data(as_text=True)
-    assert f'<html lang="{language}">' in page
+    assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in page
     title, text_ = _title(code, language)
     if code != 429:  # the 429 page's own text (it says the wait) is tested with the limiter
         assert f"<h1>{title}</h1>" in page and text_ in page
@@ -102,7 +102,7 @@ def test_a_database_error_in_a_view_shows_our_500_page_with_headers(app, failing
     response = client.get("/test-db-error", headers={"Accept-Language": "sv"})
     assert response.status_code == 500
     page = response.text
-    assert '<html lang="en">' in page  # the person's own language, read without the database
+    assert '<html lang="en" dir="ltr">' in page  # the person's own language, read without the database
     assert "<h1>Something went wrong on our side</h1>" in page
     assert 'class="site-header"' in page and 'class="site-footer"' in page
     assert "Content-Security-Policy" in response.headers

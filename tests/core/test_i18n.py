@@ -14,18 +14,18 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "lms" / "translations"
 
 def test_swedish_is_the_default(client):
     html = client.get("/login").text
-    assert '<html lang="sv">' in html and "Logga in" in html
+    assert '<html lang="sv" dir="ltr">' in html and "Logga in" in html
 
 
 def test_accept_language_english_gives_english(client):
     html = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
-    assert '<html lang="en">' in html and "Log in" in html
+    assert '<html lang="en" dir="ltr">' in html and "Log in" in html
 
 
 def test_the_switcher_remembers_the_choice_for_a_visitor(client):
     response = client.post("/language", data={"locale": "en", "next": "/login"})
     assert response.headers["Location"] == "/login"
-    assert '<html lang="en">' in client.get("/login").text
+    assert '<html lang="en" dir="ltr">' in client.get("/login").text
 
 
 def test_the_switcher_stores_the_choice_on_the_account(app, client):
@@ -37,20 +37,25 @@ def test_the_switcher_stores_the_choice_on_the_account(app, client):
     assert user.locale == "en"
     other_device = app.test_client()
     log_in(other_device, user.email)
-    assert '<html lang="en">' in other_device.get("/").text
+    assert '<html lang="en" dir="ltr">' in other_device.get("/").text
 
 
 def test_an_unknown_language_is_refused(client):
     assert client.post("/language", data={"locale": "xx"}).status_code == 400
 
 
-def test_swedish_catalog_is_complete_and_compiled():
-    with open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+#: the catalogues the product ships (English is the source language)
+CATALOGUES = ("sv", "ar")
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_each_catalog_is_complete_and_compiled(locale):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
         catalog = read_po(handle)
     missing = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert missing == [] and fuzzy == []
-    with open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.mo", "rb") as handle:
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo", "rb") as handle:
         compiled = read_mo(handle)
     def as_dict(messages):
         return {_key(m.id): _key(m.string) for m in messages if m.id}
@@ -63,10 +68,11 @@ def _key(value):
     return value if isinstance(value, str) else tuple(value)
 
 
-def test_every_translatable_string_is_in_the_catalog():
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_every_translatable_string_is_in_the_catalog(locale):
     from babel.messages.extract import extract_from_dir
 
-    with open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     root = TRANSLATIONS.parent
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
@@ -80,7 +86,8 @@ def test_every_translatable_string_is_in_the_catalog():
 
 
 @pytest.mark.parametrize("locale, subject", [("sv", "Välkommen till Kompetenscentret"),
-                                             ("en", "Welcome to Kompetenscentret")])
+                                             ("en", "Welcome to Kompetenscentret"),
+                                             ("ar", "أهلًا بك في Kompetenscentret")])
 def test_e_mails_are_written_in_the_recipients_language(admin_client, outbox, locale, subject):
     admin_client.post("/admin/users/invite", data={
         "email": f"ny-{locale}@example.org", "name": "Ny", "organisation_id": 0,

@@ -1,4 +1,5 @@
-"""A learner enrols, sees the schedule and downloads the .ics; a second one waits and is promoted."""
+"""A learner enrols, sees the schedule and downloads the .ics; a second one waits, is offered the
+freed seat and accepts it."""
 from datetime import date, datetime, timedelta, timezone
 
 import icalendar
@@ -28,7 +29,7 @@ def log_out(browse):
     browse.submit(lambda: browse.page.get_by_role("button", name="Logga ut").click())
 
 
-def test_enrol_download_the_calendar_then_the_wait_list_moves_up(browse, one_seat_cycle, page):
+def test_enrol_download_the_calendar_then_the_wait_listed_learner_accepts_the_offer(browse, one_seat_cycle, page):
     first, second = learner_email(55), learner_email(56)
     browse.log_in(first, DEMO_PASSWORD)
     browse.goto(f"/cycles/{one_seat_cycle}")
@@ -58,6 +59,14 @@ def test_enrol_download_the_calendar_then_the_wait_list_moves_up(browse, one_sea
 
     browse.log_in(second, DEMO_PASSWORD)
     browse.goto("/my/schedule")
+    offer = page.get_by_role("region", name="En plats hålls åt dig")
+    assert "Svara senast" in offer.inner_text()
+    browse.submit(lambda: offer.get_by_role("link", name="Svara på erbjudandet").click())
+    assert page.get_by_role("heading", name="Vill du ha platsen?").is_visible()
+    browse.submit(lambda: page.get_by_role("button", name="Ta platsen").click())
+    assert "Platsen är din" in page.get_by_role("status").first.inner_text()
+    browse.goto("/my/schedule")
+    assert page.get_by_role("region", name="En plats hålls åt dig").count() == 0
     card = page.get_by_role("listitem").filter(has_text="En plats kvar")
     assert "antagen" in card.inner_text()
     assert page.get_by_role("row").filter(has_text="En plats kvar").count() == 3

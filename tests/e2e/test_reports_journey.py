@@ -44,7 +44,7 @@ def test_an_organisation_contact_sees_their_members_learning(browse, live_server
     browse.log_in(email, password)
     browse.submit(lambda: _nav(browse, "Kompetensrapport").click())
     assert "Möllevångens Kulturförening" in page.get_by_role("heading", level=2).first.inner_text()
-    assert page.get_by_role("table", name="Per kurs").is_visible() or page.get_by_text("Inget under perioden.").first.is_visible()
+    assert page.get_by_role("table", name="Per kurs", exact=True).is_visible() or page.get_by_text("Inget under perioden.").first.is_visible()
 
 
 def test_a_correction_in_a_past_roll_call_shows_on_the_dashboard_at_once(browse, live_server, page):
@@ -54,8 +54,8 @@ def test_a_correction_in_a_past_roll_call_shows_on_the_dashboard_at_once(browse,
 
     from sqlalchemy import select
 
-    from lms.attendance.models import Attendance, AttendanceStatus
-    from lms.auth.models import User
+    from lms.attendance import service as attendance
+    from lms.attendance.models import AttendanceStatus
     from lms.extensions import db
     from lms.planning.models import ClassSession
     from lms.reports import service
@@ -64,14 +64,18 @@ def test_a_correction_in_a_past_roll_call_shows_on_the_dashboard_at_once(browse,
     with live_server.app.app_context():
         now = datetime.now(timezone.utc)
         cycle_ids = [line.cycle.id for line in service.dashboard(now).cycles if line.trend]
-        session_id, learner = db.session.execute(
-            select(ClassSession.id, User.name).join(Attendance, Attendance.session_id == ClassSession.id)
-            .join(User, User.id == Attendance.user_id)
-            .where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.ends_at <= now,
-                   Attendance.status == AttendanceStatus.PRESENT)
-            .order_by(ClassSession.starts_at.desc(), User.id)
-        ).first()
-        cycle_id = db.session.get(ClassSession, session_id).cycle_id
+        past_sessions = db.session.execute(
+            select(ClassSession).where(ClassSession.cycle_id.in_(cycle_ids), ClassSession.ends_at <= now)
+            .order_by(ClassSession.starts_at.desc())
+        ).scalars().all()
+        # Earlier journeys in the same served app withdraw, re-enrol and cancel: take a learner who is
+        # on the roll call as it is now, marked present, in a session that still takes marks.
+        session_id, cycle_id, learner_id = next(
+            (session.id, session.cycle_id, learner.id)
+            for session in past_sessions if not session.cancelled
+            for learner in attendance.session_roster(session)
+            if (record := attendance.records_of(session.id).get(learner.id))
+            and record.status == AttendanceStatus.PRESENT)
         db.session.remove()
 
     def trend() -> str:
@@ -81,7 +85,7 @@ def test_a_correction_in_a_past_roll_call_shows_on_the_dashboard_at_once(browse,
 
     def mark(status: str) -> None:
         browse.goto(f"/attendance/sessions/{session_id}")
-        row = page.get_by_role("group", name=learner).first
+        row = page.locator(f"#learner-{learner_id}")
         row.get_by_text(status, exact=True).click()
         row.get_by_role("status").filter(has_text="Sparat").wait_for()
 

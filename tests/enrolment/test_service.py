@@ -6,6 +6,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
+from lms.enrolment.offers import accept_offer, open_offer_of
 from lms.enrolment import queries, service
 from lms.enrolment.models import EnrolmentError, EnrolmentStatus
 from lms.extensions import db
@@ -47,16 +48,19 @@ def test_drafts_and_cycles_that_have_ended_take_no_enrolments(app):
         service.enrol(make_user().id, cycle, now=datetime(2027, 4, 1, tzinfo=timezone.utc))
 
 
-def test_beyond_capacity_people_queue_and_are_promoted_in_order(app):
+def test_beyond_capacity_people_queue_and_the_first_is_offered_the_freed_seat(app):
     cycle = make_cycle(first_date=date(2027, 3, 2), capacity=1, now=NOW)
     first, second, third = make_user(), make_user(), make_user()
     seated = service.enrol(first.id, cycle, now=NOW)
     waiting = [service.enrol(u.id, cycle, now=NOW + timedelta(minutes=i + 1)) for i, u in enumerate((second, third))]
     assert [w.status for w in waiting] == [EnrolmentStatus.WAITLISTED] * 2
     assert queries.waitlist_positions([cycle.id]) == {waiting[0].id: 1, waiting[1].id: 2}
-    promoted = service.withdraw(seated, actor_id=first.id, now=NOW + timedelta(days=1))
-    assert [p.user_id for p in promoted] == [second.id]
-    assert waiting[0].status is EnrolmentStatus.ENROLLED and waiting[0].enrolled_at == NOW + timedelta(days=1)
+    offered = service.withdraw(seated, actor_id=first.id, now=NOW + timedelta(days=1))
+    assert [o.user_id for o in offered] == [second.id]
+    assert cycle.seats_taken == 1  # the open offer holds the seat
+    accept_offer(offered[0], now=NOW + timedelta(days=1, hours=1), actor_id=second.id)
+    assert waiting[0].status is EnrolmentStatus.ENROLLED
+    assert waiting[0].enrolled_at == NOW + timedelta(days=1, hours=1)
     assert queries.waitlist_positions([cycle.id]) == {waiting[1].id: 1}
     assert cycle.seats_taken == 1
 
@@ -84,7 +88,9 @@ def test_approval_holds_the_seat_until_a_coordinator_decides(app):
     assert service.can_decide(coordinator, request)
     service.decline(request, actor_id=coordinator.id, now=NOW + timedelta(hours=1))
     assert request.status is EnrolmentStatus.DECLINED and request.decided_by_id == coordinator.id
-    assert queued.status is EnrolmentStatus.PENDING  # promoted, and asks in turn
+    assert queued.status is EnrolmentStatus.WAITLISTED  # offered the seat, which it holds
+    accept_offer(open_offer_of(queued.id), now=NOW + timedelta(hours=1), actor_id=waiting.id)
+    assert queued.status is EnrolmentStatus.PENDING  # accepted, and asks in turn
     service.approve(queued, actor_id=coordinator.id, now=NOW + timedelta(hours=2))
     assert queued.status is EnrolmentStatus.ENROLLED and queued.enrolled_at == NOW + timedelta(hours=2)
     assert cycle.seats_taken == 1
@@ -155,7 +161,7 @@ def test_enrolling_after_the_first_session_is_not_held_to_earlier_sessions(app):
     assert len(queries.required_sessions(early)) == 4
 
 
-def test_raising_the_capacity_promotes_the_wait_list(app):
+def test_raising_the_capacity_offers_the_new_seat_to_the_wait_list(app):
     from dataclasses import replace
 
     from tests.planning.test_service import _spec_of
@@ -165,7 +171,7 @@ def test_raising_the_capacity_promotes_the_wait_list(app):
     service.enrol(make_user().id, cycle, now=NOW)
     waiting = service.enrol(make_user().id, cycle, now=NOW)
     save_cycle(cycle, replace(_spec_of(cycle), capacity=2), actor_id=None, now=NOW)
-    assert waiting.status is EnrolmentStatus.ENROLLED and cycle.seats_taken == 2
+    assert open_offer_of(waiting.id) is not None and cycle.seats_taken == 2
 
 
 def test_the_schedule_shows_sessions_of_enrolled_cycles_only(app):

@@ -25,7 +25,7 @@ def contact(app):
 
 def test_a_contact_states_changes_and_removes_a_need(app, contact):
     client, user = contact
-    assert "Needs of Fosie Matkasse" in client.get("/needs").text
+    assert "Needs of <bdi>Fosie Matkasse</bdi>" in client.get("/needs").text
     response = client.post("/needs/new/organisation", data={"area": "Ekonomi", "people": "8", "sdgs": ["1", "2"],
                                                             "note": "Nya i styrelsen"})
     assert response.status_code == 302

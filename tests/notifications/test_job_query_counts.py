@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from lms.certificates.models import Certificate
-from lms.certificates.service import sweep
+from lms.certificates.sweep import sweep
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.evaluations.invitations import queue_evaluation_invitations
 from lms.extensions import db
@@ -74,6 +74,9 @@ def _costs() -> dict[str, int]:
 def test_the_jobs_make_as_many_queries_with_three_times_the_data(app):
     small, larger = costs_with_three_times_the_data(_costs)
     assert larger == small
-    assert small["certificate sweep, nothing to do"] == 1
+    # it looks again at the cycles the catch-up issued in (issuing completes the seat, which moves
+    # the cycle's attendance version); with nothing changed at all the tick makes 3
+    # (tests/certificates/test_sweep_queries.py)
+    assert small["certificate sweep, nothing to do"] == 5
     assert small["evaluation invitations, nothing to do"] == 2
     assert small["cycle-finish, nothing to do"] == 1

@@ -5,6 +5,8 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from lms.enrolment.offers import accept_offer, offers_waiting
+from lms.notifications.timeliness import check_before_sending
 from lms.db_types import utcnow
 from lms.enrolment import service as enrolment
 from lms.extensions import db
@@ -122,7 +124,7 @@ def _future_cycle(**kwargs):
     return make_cycle(first_date=date(2030, 1, 8), now=utcnow(), **kwargs)
 
 
-def test_enrolment_confirmation_wait_list_promotion_and_decisions(app):
+def test_enrolment_confirmation_wait_list_offer_and_decisions(app):
     cycle = _future_cycle(capacity=1, sessions=2)
     first, second = make_user("forst@example.org", locale="en"), make_user("andra@example.org")
     mine = enrolment.enrol(first.id, cycle, now=utcnow())
@@ -135,6 +137,14 @@ def test_enrolment_confirmation_wait_list_promotion_and_decisions(app):
     [waiting] = outbox_rows(user_id=second.id)
     assert waiting.kind == "enrolment_waitlisted" and waiting.ics is None
     enrolment.withdraw(mine, actor_id=first.id, now=utcnow())
+    assert _told() == 1
+    offer = outbox_rows(user_id=second.id)[-1]
+    assert offer.kind == "waitlist_offer" and offer.subject.startswith("En plats är ledig för dig")
+    assert "/offers/" in offer.body_text and "?answer=accept" in offer.body_text and offer.ics is None
+    assert [n.kind for n in notifications_of(second)][-1] == "waitlist_offer"
+    assert check_before_sending(offer, utcnow()) is None
+    accept_offer(offers_waiting(second.id, utcnow())[0], now=utcnow(), actor_id=second.id)
+    assert check_before_sending(offer, utcnow()).status.value == "expired"  # not sent once answered
     assert _told() == 1
     promoted = outbox_rows(user_id=second.id)[-1]
     assert promoted.kind == "enrolment_promoted" and promoted.subject.startswith("Du fick en plats")

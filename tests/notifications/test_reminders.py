@@ -123,7 +123,7 @@ def test_reminders_are_written_in_the_recipients_language(world):
     [bo] = outbox_rows(user_id=world.bo.id)
     assert anna.subject.startswith("Påminnelse: Föreningsekonomi") and "tisdag 2 mars 2027" in anna.body_text
     assert bo.subject.startswith("Reminder: Föreningsekonomi") and "Tuesday 2 March 2027" in bo.body_text
-    assert '<html lang="sv">' in anna.body_html and '<html lang="en">' in bo.body_html
+    assert '<html lang="sv" dir="ltr">' in anna.body_html and '<html lang="en" dir="ltr">' in bo.body_html
     assert anna.locale == "sv" and bo.locale == "en"
 
 

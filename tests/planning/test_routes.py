@@ -43,6 +43,7 @@ def _cycle_form(course, room, trainer, **changes):
         "monthly_nth": 1, "monthly_weekday": 0, "rrule": "", "end_kind": "count", "session_count": 6,
         "until_date": "", "skip_holidays": "y", "room_id": room.id, "capacity": 12,
         "trainer_ids": [trainer.id], "opens_on": "", "closes_on": "", "min_attendance_percent": 80,
+        "offer_hours": 24, "cancellation_hours": 48,
     }
     data.update(changes)
     return data

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms.enrolment.offers import open_offer_of
 from lms.attendance.models import Attendance
 from lms.audit.service import record_event
 from lms.auth.models import LoginSession, User
@@ -102,13 +103,17 @@ def test_the_account_is_anonymised_and_every_credential_is_gone(center):
     assert request.status is ErasureStatus.DONE
 
 
-def test_running_seats_are_given_up_and_the_wait_list_moves(center):
+def test_running_seats_are_given_up(center):
     erase_user(center.learners[1].id, actor_id=None, now=NOW)
     db.session.commit()
     statuses = dict(db.session.execute(select(Enrolment.user_id, Enrolment.status)
                                        .where(Enrolment.cycle_id == center.a.id)).all())
     assert statuses[center.learners[1].id] is EnrolmentStatus.WITHDRAWN
-    assert statuses[center.learners[4].id] is EnrolmentStatus.ENROLLED  # promoted from the wait-list
+    waiting = db.session.execute(select(Enrolment.id).where(Enrolment.cycle_id == center.a.id,
+                                                            Enrolment.user_id == center.learners[4].id)).scalar_one()
+    assert statuses[center.learners[4].id] is EnrolmentStatus.WAITLISTED
+    assert open_offer_of(waiting) is None  # the cycle has begun: no seat is offered from the wait-list any more
+    assert center.a.seats_taken == 2
     finished = db.session.execute(select(Enrolment.status).where(
         Enrolment.cycle_id == center.d.id, Enrolment.user_id == center.learners[1].id)).scalar_one()
     assert finished is EnrolmentStatus.COMPLETED

@@ -34,11 +34,12 @@ def test_weights_with_decimals_add_up_to_100():
     assert q.kind == QuestionKind.MULTIPLE
 
 
-def test_a_single_full_weight_is_single_choice():
-    assert one("Q{~%100%ja ~%0%nej ~nej igen}").kind == QuestionKind.SINGLE
+def test_weights_without_an_equals_answer_make_check_boxes_as_in_moodle():
+    assert one("Q{~%100%ja ~%0%nej ~nej igen}").kind == QuestionKind.MULTIPLE
+    assert one("Q{=ja ~%0%nej ~nej igen}").kind == QuestionKind.SINGLE
 
 
-@pytest.mark.parametrize("block, truth", [("{T}", True), ("{TRUE}", True), ("{F}", False), ("{false}", False)])
+@pytest.mark.parametrize("block, truth", [("{T}", True), ("{TRUE}", True), ("{F}", False), ("{FALSE}", False)])
 def test_true_false(block, truth):
     q = one(f"Malmö ligger i Skåne.{block}")
     assert q.kind == QuestionKind.TRUE_FALSE and q.truth is truth
@@ -112,6 +113,11 @@ def test_comments_categories_general_feedback_and_multi_line_text():
     assert (first.line, second.line) == (4, 13)
 
 
+def test_an_unknown_bracketed_word_stays_text_as_in_moodle():
+    q = one("::T::[latex]Q{T}")
+    assert (q.text_format, q.text) == ("moodle", "[latex]Q")
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "html", "plain", "moodle"])
 def test_text_formats(fmt):
     q = one(f"::T::[{fmt}]Vad är **fet**?{{T}}")
@@ -121,21 +127,21 @@ def test_text_formats(fmt):
 # --- malformed input: every error names its line ------------------------------------------------
 
 @pytest.mark.parametrize("text, line, message", [
-    ("Fråga utan svar\n", 1, "no answer block"),
+    ("Fråga utan svar\n", 1, "A description (text without an answer block"),
     ("OK.{T}\n\nEn fråga{=a ~b\n", 3, "not closed with }"),
     ("OK.{T}\n\n\n::Titel utan slut Fråga{T}", 4, "does not end with ::"),
-    ("Q{=a ~b}\n\nQ2{~a ~b}", 3, "no answer is right"),
+    ("Q{=a ~b}\n\nQ2{~a ~b}", 3, "No answer is right"),
     ("Q{~%60%a ~%60%b ~c}", 1, "add up to 120%"),
-    ("Q{~%150%a ~b}", 1, "outside -100..100"),
+    ("Q{~%150%a ~b}", 1, "The weight %150% is not one Moodle offers"),
     ("Q{#abc}", 1, "is not a number"),
     ("Q{#5..1}", 1, "runs backwards"),
     ("Q{=a -> 1}", 1, "at least two pairs"),
-    ("Q{=a -> 1 =b -> }", 1, "both sides of ->"),
-    ("::T::[latex]Q{T}", 1, "unknown text format"),
+    ("Q{=a -> 1 =b -> }", 1, "The item b has nothing to match after ->"),
+    ("Jorden är platt.{false}", 1, "true/false is written in capitals"),
     ("Q{=a {=b}}", 1, "cannot contain an unescaped {"),
-    ("Q{=a} och {=b}", 1, "only one answer block"),
+    ("Q{=a} och {=b}", 1, "Only one answer block"),
     ("{T}", 1, "no text"),
-    ("Q{\n=a\n~%x%b\n}", 3, "weight must look like"),
+    ("Q{\n=a\n~%x%b\n}", 3, "A weight is written as %50%"),
     ("// bara en kommentar\n", 1, "no question"),
 ])
 def test_malformed_questions_are_reported_with_their_line(text, line, message):

@@ -33,3 +33,34 @@ def test_every_text_of_every_chart_is_escaped():
         assert "<img" not in svg and "onerror=\"" not in svg
         assert svg.count("&lt;img") == svg.count("<title") + svg.count("<desc") + svg.count('class="chart-value"') + \
             svg.count('class="chart-label"')
+
+
+def test_in_a_right_to_left_language_the_charts_read_from_the_right():
+    ltr = str(bar_chart([Bar("Arabiska", 50, "50 %")], title="t", description="d", rtl=False))
+    rtl = str(bar_chart([Bar("العربية", 50, "50 %")], title="t", description="d", maximum=100, rtl=True))
+    assert 'direction="rtl"' in rtl and 'direction="rtl"' not in ltr
+    assert 'class="chart-label" x="212"' in ltr and 'class="chart-label" x="348"' in rtl  # 560 − 212
+    assert 'class="chart-bar" x="200" y="6" width="140.0"' in rtl  # grows leftwards from the label
+    columns = str(column_chart([Bar("jan", 2, "2"), Bar("feb", 1, "1")], title="t", description="d", rtl=True))
+    assert columns.index("\u2068jan\u2069") < columns.index("\u2068feb\u2069")
+    assert 'class="chart-label" x="420.0" y="142" text-anchor="middle">\u2068jan\u2069<' in columns, "January on the right"
+    trend = str(line_chart([100, 50], title="t", description="d", rtl=True))
+    assert 'points="160.0,2.0 0.0,18.0"' in trend
+
+
+def test_the_charts_follow_the_requests_language(app):
+    from flask_babel import refresh
+
+    with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+        refresh()
+        assert 'direction="rtl"' in str(bar_chart([Bar("x", 1, "1")], title="t", description="d"))
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        refresh()
+        assert 'direction="rtl"' not in str(bar_chart([Bar("x", 1, "1")], title="t", description="d"))
+
+
+def test_in_a_right_to_left_chart_each_text_is_isolated_and_still_escaped():
+    svg = str(bar_chart([Bar("Föreningens ekonomi och bokföring i praktiken", 94, "94 %")], title="t",
+                        description="d", rtl=True))
+    assert "\u2068Föreningens ekonomi och bokföri…\u2069" in svg and "\u206894 %\u2069" in svg
+    assert "&lt;b&gt;" in str(column_chart([Bar("<b>", 1, "1")], title="t", description="d", rtl=True))

@@ -90,7 +90,8 @@ def test_the_xlsx_export_has_a_sheet_per_view_and_strings_only(contact_client, c
     response = contact_client.get("/reports/organisation.xlsx", query_string=YEAR)
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Summary", "Courses", "Competence areas", "Sustainable development goals", "People"]
+    assert workbook.sheetnames == ["Summary", "Courses", "Competence areas", "Sustainable development goals", "People",
+                                  "Renewals"]
     courses = [[cell.value for cell in row] for row in workbook["Courses"].iter_rows()]
     assert ["Styrelsearbete", 2, 2, 6, 7, 85.7, 12.0, 0, 0] in courses
 

@@ -117,7 +117,7 @@ def test_each_decider_reads_it_in_their_own_language_with_the_link_to_decide(app
             subject = gettext("New account request")
         assert (mail.locale, mail.subject) == (locale, subject)
         assert mail.body_text.startswith(greeting) and label in mail.body_text
-        assert f'<html lang="{locale}">' in mail.body_html
+        assert f'<html lang="{locale}" dir="ltr">' in mail.body_html
         assert link in mail.body_text and f'<a href="{link}">' in mail.body_html
         [notification] = db.session.execute(
             select(Notification).where(Notification.user_id == people[who].id)).scalars()

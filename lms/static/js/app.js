@@ -121,3 +121,34 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- Log-out: nothing of this person stays on the device (docs/attendance.md) ---
+// The roll call keeps pages (Cache Storage), queued marks (IndexedDB) and a service worker; the
+// server's log-out answer carries Clear-Site-Data too, and this clears them before it is sent.
+document.addEventListener("DOMContentLoaded", () => {
+  const clearDevice = async () => {
+    const work = [];
+    if (window.caches) {
+      work.push(caches.keys().then((names) => Promise.all(
+        names.filter((name) => name.startsWith("lms-")).map((name) => caches.delete(name)))));
+    }
+    if (window.indexedDB) {
+      work.push(new Promise((resolve) => {
+        const request = indexedDB.deleteDatabase("lms-offline");
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      }));
+    }
+    if (navigator.serviceWorker) {
+      work.push(navigator.serviceWorker.getRegistrations().then((found) => Promise.all(found.map((r) => r.unregister()))));
+    }
+    await Promise.all(work);
+  };
+  document.querySelectorAll("form[data-logout]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.cleared) return;
+      event.preventDefault();
+      const go = () => { form.dataset.cleared = "true"; form.submit(); };
+      Promise.race([clearDevice(), new Promise((resolve) => { setTimeout(resolve, 2000); })]).then(go, go);
+    });
+  });
+});
