@@ -13,7 +13,7 @@ from lms.auth.models import Organisation
 from lms.auth.service import find_user_by_email
 from lms.catalog.models import Course
 from lms.extensions import db
-from lms.needs import service
+from lms.needs import conditions, service
 from lms.needs.models import CompetenceNeed, CourseInterest
 from lms.planning.models import Cycle, CycleStatus
 
@@ -36,6 +36,18 @@ LEARNER_NEEDS = [
     (25, "Hållbar utveckling", ""),
 ]
 INTERESTED = (40, 41, 42, 52, 53)
+#: (organisation name, when members can come, languages, members who come together, other conditions)
+ORGANISATION_CONDITIONS = [
+    ("Möllevångens Kulturförening", ["weekday_evening", "weekend"], ["sv", "en"], 6,
+     "De flesta är volontärer som arbetar dagtid."),
+    ("Språkvänner i Malmö", ["weekday_evening", "weekend"], ["ar", "en"], 4,
+     "Många medlemmar läser svenska på SFI och tar hellre en kurs på arabiska eller engelska."),
+    ("Hyllie Idrottsallians", ["weekday_evening"], ["sv"], 15,
+     "Ledarna tränar barn tisdagar och torsdagar till 18.00; hela ledargruppen vill gå samtidigt."),
+    ("Fosie Matkasse", ["weekday_daytime", "weekday_evening"], ["sv"], None,
+     "Ingen budget för resor. Lokalen måste gå att nå med rullstol."),
+    ("Seniorernas Vänner i Limhamn", ["weekday_daytime"], ["sv"], 8, "Helst inte efter mörkrets inbrott."),
+]
 
 
 def seed_needs_demo() -> None:
@@ -49,6 +61,7 @@ def seed_needs_demo() -> None:
                 service.save_need(None, area=area, people=1, sdgs=[], note=note, actor_id=learner.id,
                                   now=learner.created_at, user_id=learner.id)
     _told_interest([learner_email(i) for i in INTERESTED])
+    _organisation_conditions()
     db.session.flush()
 
 
@@ -59,6 +72,15 @@ def _organisation_needs() -> None:
         if organisation is not None:
             service.save_need(None, area=area, people=people, sdgs=goals, note=note, actor_id=None,
                               now=organisation.created_at, organisation_id=organisation.id)
+
+
+def _organisation_conditions() -> None:
+    organisations = {o.name: o for o in db.session.execute(select(Organisation)).scalars()}
+    for name, day_parts, languages, seats, note in ORGANISATION_CONDITIONS:
+        organisation = organisations.get(name)
+        if organisation is not None and conditions.conditions_of(organisation.id) is None:
+            conditions.save_conditions(organisation.id, day_parts=day_parts, languages=languages,
+                                       seats_needed=seats, note=note, actor_id=None, now=organisation.created_at)
 
 
 def _told_interest(emails: list[str]) -> None:

@@ -81,3 +81,31 @@ class CourseInterest(db.Model):
         sa.UniqueConstraint("user_id", "course_id", name="uq_course_interests_user_course"),
         sa.CheckConstraint("notified_cycle_id IS NULL OR notified_at IS NOT NULL", name="notified_has_time"),
     )
+
+
+class OrganisationConditions(db.Model):
+    """What an organisation's members need of a cycle to take part in it, stated by its contact.
+
+    Each condition left empty means "no condition": a cycle is never judged on what was not said.
+    """
+
+    __tablename__ = "organisation_conditions"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the parts of the week members can come (lms/needs/conditions.py: DAY_PARTS); empty: any time
+    day_parts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: languages members can take a course in (locale codes); empty: not stated
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: how many members usually come to one cycle together
+    seats_needed: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("seats_needed IS NULL OR seats_needed BETWEEN 1 AND 500", name="seats_needed_range"),
+    )

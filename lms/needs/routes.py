@@ -10,11 +10,12 @@ from lms.auth.models import Organisation, Role
 from lms.auth.permissions import require, role_required
 from lms.catalog.content import COMPETENCE_AREAS
 from lms.catalog.models import Course
+from lms.core.i18n import LANGUAGE_NAMES
 from lms.core.unit_of_work import refusal_flashed
 from lms.db_types import utcnow
 from lms.extensions import db
-from lms.needs import demand, service
-from lms.needs.forms import ActionForm, NeedForm
+from lms.needs import conditions, demand, service
+from lms.needs.forms import ActionForm, ConditionsForm, NeedForm
 from lms.needs.models import CompetenceNeed
 
 bp = Blueprint("needs", __name__)
@@ -40,7 +41,8 @@ def index():
         "needs/index.html", organisation=organisation,
         organisation_needs=service.needs_of(organisation_id=organisation.id) if organisation else [],
         own_needs=service.needs_of(user_id=current_user.id), interests=service.interests_of(current_user.id),
-        form=ActionForm(),
+        conditions=conditions.conditions_of(organisation.id) if organisation else None,
+        day_part_labels=conditions.DAY_PARTS, language_names=LANGUAGE_NAMES, form=ActionForm(),
     )
 
 
@@ -138,6 +140,26 @@ def withdraw_interest(slug: str):
     if service.withdraw_interest(current_user.id, course.id):
         flash(_("Your interest in %(course)s is withdrawn.", course=course.title), "success")
     return redirect(url_for("needs.interests"))
+
+
+# --- the organisation's conditions for taking part --------------------------------------------
+
+@bp.route("/needs/conditions", methods=["GET", "POST"])
+@login_required
+def conditions_page():
+    organisation = _contact_organisation()
+    require(organisation is not None)
+    stated = conditions.conditions_of(organisation.id)  # type: ignore[union-attr]
+    form = ConditionsForm(obj=stated if request.method == "GET" else None)
+    if form.validate_on_submit():
+        with refusal_flashed(request.url):
+            conditions.save_conditions(
+                organisation.id, day_parts=form.day_parts.data or [],  # type: ignore[union-attr]
+                languages=form.languages.data or [], seats_needed=form.seats_needed.data,
+                note=form.note.data or "", actor_id=current_user.id, now=utcnow())
+        flash(_("The conditions are saved. Coordinators see them when they plan a cycle."), "success")
+        return redirect(url_for("needs.index"))
+    return render_template("needs/conditions.html", form=form, organisation=organisation, stated=stated)
 
 
 # --- for coordinators -----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ COORDINATOR = "samordnare@kompetenscentret.example"
 @dataclass(frozen=True)
 class DemoCycle:
     slug: str
-    when: str  # past, running, soon (within three weeks, few enrolled) or next
+    when: str  # past, running, soon (within three weeks, few enrolled), next or draft (next term, unpublished)
     weekdays: tuple[int, ...]
     start: time
     sessions: int
@@ -68,6 +68,9 @@ CYCLES = [
               ("utbildare@kompetenscentret.example",), range(44, 50), monthly=True),
     DemoCycle("leda-volontarer", "soon", (3,), time(18, 0), 3, "Lilla rummet", 10,
               ("utbildare2@kompetenscentret.example",), range(50, 52)),
+    # a daytime plan not yet published: several organisations' conditions say it suits them poorly
+    DemoCycle("agenda-2030", "draft", (1,), time(13, 0), 4, "Verkstaden", 12,
+              ("utbildare3@kompetenscentret.example",), range(0)),
 ]
 
 
@@ -142,6 +145,8 @@ def _first_date(demo: DemoCycle, now: datetime) -> date:
         return this_monday - timedelta(weeks=2)
     if demo.when == "soon":
         return this_monday + timedelta(weeks=2)
+    if demo.when == "draft":
+        return this_monday + timedelta(weeks=10)
     return this_monday + timedelta(weeks=8)
 
 
@@ -150,6 +155,8 @@ def _title(when: str, first: date) -> str:
         return _running_title(first)
     if when == "soon":
         return f"Intensivkurs {_term_title(first).lower()}"
+    if when == "draft":
+        return f"Dagtid {_term_title(first).lower()}"
     return _term_title(first)
 
 
@@ -176,6 +183,8 @@ def _seed_cycle(demo: DemoCycle, course: Course, title: str, first: date, rooms:
     )
     actor_id = coordinator.id if coordinator else None
     cycle = service.save_cycle(None, spec, actor_id=actor_id, now=now)
+    if demo.when == "draft":
+        return
     # published a while ago (never "now"), so that the people's requests that follow it are in
     # the past too: the demo never shows a request made later than the moment it is seen
     published_at = min(now - timedelta(days=2), cycle.sessions[0].starts_at - timedelta(days=21))

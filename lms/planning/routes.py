@@ -10,12 +10,14 @@ from flask_login import current_user
 
 from lms.auth.models import Organisation, Role
 from lms.auth.permissions import has_any_role, role_required
+from lms.core.i18n import LANGUAGE_NAMES
 from lms.core.unit_of_work import refusal_flashed, refusal_undone
 from lms.db_types import utcnow
 from lms.enrolment.queries import cycle_roster, waitlist_positions
 from lms.enrolment.reservation_forms import ReserveSeatsForm
 from lms.enrolment.reservations import cycle_reservations
 from lms.extensions import db
+from lms.needs import conditions
 from lms.notifications.routes import personal_feed_url
 from lms.planning import queries, service
 from lms.enrolment.offers import cycle_offers
@@ -63,8 +65,12 @@ def _get_cycle(cycle_id: int) -> Cycle:
 @staff_only
 def cycle(cycle_id: int):
     cycle = _get_cycle(cycle_id)
+    changeable = cycle.status in (CycleStatus.DRAFT, CycleStatus.PUBLISHED)
     return render_template(
         "planning/cycle.html", cycle=cycle, roster=cycle_roster(cycle.id),
+        poor_fits=conditions.poor_fits(cycle, service.local_zone()) if changeable else [],
+        conditions_stated=conditions.stated_count() if changeable else 0,
+        day_part_labels=conditions.DAY_PARTS, language_names=LANGUAGE_NAMES,
         positions=waitlist_positions([cycle.id]), now=_now(), reserved=cycle_reservations(cycle.id),
         offers=cycle_offers(cycle.id),
         reserve_form=ReserveSeatsForm(organisations=_organisations(), default_day=cycle.first_date),

@@ -5,22 +5,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.needs import service
 from lms.needs.models import CompetenceNeed, CourseInterest
-from tests.conftest import log_in
 from tests.factories import make_course, make_cycle, make_organisation, make_user
-
-
-def _client(app, user):
-    client = app.test_client()
-    assert log_in(client, user.email).status_code == 302
-    return client
-
-
-@pytest.fixture
-def contact(app):
-    organisation = make_organisation("Fosie Matkasse")
-    user = make_user(roles=["organisation_contact"], organisation=organisation, locale="en")
-    db.session.commit()
-    return _client(app, user), user
 
 
 def test_a_contact_states_changes_and_removes_a_need(app, contact):

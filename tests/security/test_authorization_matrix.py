@@ -129,6 +129,7 @@ EXPECTED = {
     "needs.new": only("learner", "other_learner", "contact", "other_contact"),
     "needs.edit": Skip("needs a need of one's own: tests/needs/"),
     "needs.demand_page": COORDINATORS,
+    "needs.conditions_page": only("contact", "other_contact"),
     "community.index": logged_in(), "community.directory_page": logged_in(),
     "community.my_profile": logged_in(), "community.organisation_profile": only("contact", "other_contact"),
     "community.settings": logged_in(), "community.reports": COORDINATORS,
