@@ -1,5 +1,7 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField
 
 
 class ProgressForm(FlaskForm):
@@ -8,3 +10,11 @@ class ProgressForm(FlaskForm):
 
 class PublicationForm(FlaskForm):
     published = HiddenField()
+
+
+class PackageForm(FlaskForm):
+    package = FileField(_l("Course package (.zip)"), validators=[
+        FileRequired(_l("Choose the course's .zip file.")),
+        FileAllowed(["zip"], _l("Upload a .zip file: the course's folder, zipped.")),
+    ], description=_l("The course's folder from courses_content/, zipped: course.yaml, the modules, quizzes and files."))
+    replace_changed = BooleanField(_l("Replace the course even if its files on the server were changed since the last import"))

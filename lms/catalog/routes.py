@@ -1,6 +1,7 @@
 """The public catalogue, the module reader, progress, and content history for coordinators."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -9,11 +10,12 @@ from flask_login import current_user, login_required
 
 from lms.auth.models import Role
 from lms.auth.permissions import has_any_role, role_required
-from lms.catalog import service
+from lms.catalog import packages, service
 from lms.catalog.content import COMPETENCE_AREAS, attachment_type
-from lms.catalog.forms import ProgressForm, PublicationForm
+from lms.catalog.forms import PackageForm, ProgressForm, PublicationForm
 from lms.catalog.models import Course
 from lms.core.page_cache import cached_page
+from lms.extensions import limiter
 from lms.core.input import query_int
 
 bp = Blueprint("catalog", __name__)
@@ -114,11 +116,62 @@ def my_learning():
     return render_template("catalog/my_learning.html", courses=service.my_learning(current_user.id))
 
 
+def _content_dir() -> Path:
+    return Path(current_app.config["LMS_CONTENT_DIR"])
+
+
+def _manage_page(package_form: PackageForm, *, errors=(), status: int = 200):  # type: ignore[no-untyped-def]
+    courses = service.all_courses_with_versions()
+    changed = {c.slug for c in courses
+               if packages.files_changed_since_import(_content_dir(), c.slug, c.content_version)}
+    return render_template("catalog/manage.html", courses=courses, form=PublicationForm(), changed=changed,
+                           package_form=package_form, errors=errors), status
+
+
 @bp.get("/courses/manage")
 @role_required(Role.COORDINATOR)
 def manage():
-    courses = service.all_courses_with_versions()
-    return render_template("catalog/manage.html", courses=courses, form=PublicationForm())
+    return _manage_page(PackageForm())
+
+
+@bp.post("/courses/manage/upload")
+@role_required(Role.COORDINATOR)
+@limiter.limit("30 per hour")
+def upload_package():
+    """Check and import a course package (lms/catalog/packages.py), all or nothing."""
+    form = PackageForm()
+    if not form.validate_on_submit():
+        return _manage_page(form, status=400)
+    try:
+        course, result = packages.upload_course(form.package.data.stream, _content_dir(), actor_id=current_user.id,
+                                                replace_changed=form.replace_changed.data)
+    except service.ContentInvalid as invalid:
+        return _manage_page(form, errors=invalid.errors, status=400)
+    except packages.FilesChangedOnServer as refusal:
+        form.replace_changed.errors = [str(refusal)]
+        return _manage_page(form, status=409)
+    except packages.PackageRefused as refusal:
+        form.package.errors = [str(refusal)]
+        return _manage_page(form, status=400)
+    if result.created:
+        flash(_("“%(title)s” is created from the package.", title=course.title), "success")
+    elif result.updated:
+        flash(_("“%(title)s” is updated from the package: a new content version is recorded.", title=course.title),
+              "success")
+    else:
+        flash(_("The package is the same as “%(title)s” already is: nothing changed.", title=course.title), "info")
+    return redirect(url_for("catalog.versions", slug=course.slug))
+
+
+@bp.get("/courses/<slug>/package.zip")
+@role_required(Role.COORDINATOR)
+def download_package(slug: str):
+    course = service.get_course(slug) or abort(404)
+    package = packages.course_package(_content_dir(), course.slug)
+    if package is None:
+        abort(404)
+    return send_file(io.BytesIO(package), mimetype="application/zip", as_attachment=True,
+                     download_name=f"{course.slug}.zip", max_age=0)
 
 
 @bp.get("/courses/<slug>/versions")
