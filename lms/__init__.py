@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.attendance import checkin_routes, offline_routes, routes, signature_routes  # noqa: F401  (add their views to attendance_bp)
     from lms.attendance.blueprint import bp as attendance_bp
     from lms.auth.routes import bp as auth_bp
+    from lms.catalog import editor_routes  # noqa: F401  (adds the course editor's views to catalog_bp)
     from lms.catalog.routes import bp as catalog_bp
     from lms.certificates import credential_routes  # noqa: F401  (adds its views to certificates_bp)
     from lms.certificates.routes import bp as certificates_bp

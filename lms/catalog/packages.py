@@ -155,13 +155,31 @@ def _clear_stale_uploads(uploads: Path, now: float) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def check_beside_others(content_dir: Path, slug: str, folder: Path,
+                        workspace: Path) -> tuple[CourseSource | None, list[ContentError]]:
+    """Check `folder` as the course `slug`, with every other course of `content_dir` beside it.
+
+    The checks are those of `lms content check`; only the errors of this course are returned (the
+    others' files are not this author's to fix). `workspace` is an empty folder for the check.
+    """
+    root = workspace / CHECKED_ROOT
+    root.mkdir(parents=True)
+    for other in Path(content_dir).iterdir():
+        if other.is_dir() and not other.name.startswith(".") and other.name != slug:
+            (root / other.name).symlink_to(other.resolve(), target_is_directory=True)
+    (root / slug).symlink_to(folder.resolve(), target_is_directory=True)
+    report = load_content(root)
+    own = f"{CHECKED_ROOT}/{slug}"
+    errors = [e for e in report.errors if e.path == own or e.path.startswith(own + "/")]
+    return next((c for c in report.courses if c.slug == slug), None), errors
+
+
 def stage_package(stream: BinaryIO, content_dir: Path) -> StagedCourse:
     """Unpack the zip in `stream` under `content_dir/.uploads/` and check it with every other course."""
     content_dir = Path(content_dir)
     uploads = content_dir / UPLOADS
     _clear_stale_uploads(uploads, time.time())
     staging = uploads / uuid.uuid4().hex
-    root = staging / CHECKED_ROOT
     unpacked = staging / "unpacked"
     unpacked.mkdir(parents=True)
     try:
@@ -173,18 +191,10 @@ def stage_package(stream: BinaryIO, content_dir: Path) -> StagedCourse:
         with archive:
             _unpack(archive, _course_members(archive), unpacked)
         slug = _declared_slug(unpacked)
-        root.mkdir()
-        for folder in content_dir.iterdir():
-            if folder.is_dir() and not folder.name.startswith(".") and folder.name != slug:
-                (root / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
-        (unpacked).rename(root / slug)
-        report = load_content(root)
+        course, errors = check_beside_others(content_dir, slug, unpacked, staging / "check")
     except Exception:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    own = f"{CHECKED_ROOT}/{slug}"
-    errors = [e for e in report.errors if e.path == own or e.path.startswith(own + "/")]
-    course = next((c for c in report.courses if c.slug == slug), None)
     return StagedCourse(slug=slug, course=course, errors=errors, staging=staging)
 
 
@@ -203,7 +213,7 @@ def files_changed_since_import(content_dir: Path, slug: str, imported_version: s
 def put_in_place(staged: StagedCourse, content_dir: Path) -> None:
     """Replace the course's folder by the package's (run once the import has committed)."""
     target = Path(content_dir) / staged.slug
-    new = staged.staging / CHECKED_ROOT / staged.slug
+    new = staged.staging / "unpacked"
     old = staged.staging / "replaced"
     if target.exists():
         os.replace(target, old)

@@ -116,7 +116,7 @@ def _apply_course_fields(course: Course, source: CourseSource) -> None:
     course.title = source.title
     course.summary = source.summary
     course.description = source.description
-    course.description_html = render_markdown(source.description, _url_rewriter(source.slug))
+    course.description_html = render_markdown(source.description, course_url_rewriter(source.slug))
     course.language = source.language
     course.estimated_hours = source.estimated_hours
     course.certificate_design = source.certificate_design
@@ -141,7 +141,7 @@ def _apply_module_fields(module: Module, course: CourseSource, source: ModuleSou
     values = {
         "title": source.title, "minutes": source.minutes,
         "required": source.required, "quiz_file": source.quiz_file, "body": source.body,
-        "body_html": render_markdown(source.body, _url_rewriter(course.slug)),
+        "body_html": render_markdown(source.body, course_url_rewriter(course.slug)),
     }
     changed = any(getattr(module, name) != value for name, value in values.items())
     for name, value in values.items():
@@ -149,7 +149,7 @@ def _apply_module_fields(module: Module, course: CourseSource, source: ModuleSou
     return changed
 
 
-def _url_rewriter(course_slug: str) -> Callable[[str], str]:
+def course_url_rewriter(course_slug: str) -> Callable[[str], str]:
     """Relative links to modules open the reader; other relative targets are attachments.
 
     The paths are those of `catalog.module` and `catalog.attachment` (a test keeps them equal);

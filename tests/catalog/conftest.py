@@ -3,6 +3,13 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy import func, select
+
+from lms.catalog.content import load_content
+from lms.catalog.models import ContentVersion, Course
+from lms.catalog.service import import_content
+from lms.extensions import db
+
 SHIPPED = Path(__file__).resolve().parents[2] / "courses_content"
 
 
@@ -13,6 +20,21 @@ def content(tmp_path) -> Path:
     for slug in ("styrelsearbete", "gdpr-for-foreningar"):
         shutil.copytree(SHIPPED / slug, root / slug)
     return root
+
+
+@pytest.fixture
+def served(app, content):
+    """The app serving the copied content folder, its two courses imported."""
+    app.config["LMS_CONTENT_DIR"] = str(content)
+    report = load_content(content)
+    import_content(report.courses, report.errors)
+    db.session.commit()
+    return content
+
+
+def versions_of(slug: str) -> int:
+    """How many content versions the course has recorded."""
+    return db.session.scalar(select(func.count()).select_from(ContentVersion).join(Course).where(Course.slug == slug))
 
 
 def replace_in(path: Path, old: str, new: str) -> None:

@@ -6,14 +6,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.catalog import packages
 from lms.catalog.content import load_content
-from lms.catalog.models import ContentVersion, Course
-from lms.catalog.service import import_content
+from lms.catalog.models import Course
 from lms.extensions import db
-from tests.catalog.conftest import SHIPPED, line_of, replace_in
+from tests.catalog.conftest import SHIPPED, line_of, replace_in, versions_of
 
 
 def zip_of(files: dict[str, bytes | str], *, top: str | None = None) -> bytes:
@@ -141,23 +140,9 @@ def test_a_course_downloads_as_its_folder(content):
 
 # --- through the browser -------------------------------------------------------------------------------
 
-@pytest.fixture
-def served(app, content):
-    """The app serving the copied content folder, its two courses imported."""
-    app.config["LMS_CONTENT_DIR"] = str(content)
-    report = load_content(content)
-    import_content(report.courses, report.errors)
-    db.session.commit()
-    return content
-
-
 def upload(client, data: bytes, **fields):
     return client.post("/courses/manage/upload", data={"package": (io.BytesIO(data), "kurs.zip"), **fields},
                        content_type="multipart/form-data")
-
-
-def versions_of(slug: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(ContentVersion).join(Course).where(Course.slug == slug))
 
 
 def test_a_coordinator_creates_a_course_from_a_package(app, served, coordinator_client):

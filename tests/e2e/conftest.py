@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.extensions import db
+from tests.catalog.conftest import SHIPPED
 from tests.conftest import base_config, need
 
 CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -145,3 +147,14 @@ class Browse:
 @pytest.fixture
 def browse(page, live_server):
     return Browse(page, live_server.url)
+
+
+@pytest.fixture
+def content_copy(live_server, tmp_path):
+    """The served app reads a copy of courses_content/ while the test changes it (an upload, an edit)."""
+    shipped = live_server.app.config["LMS_CONTENT_DIR"]
+    copy = tmp_path / "courses_content"
+    shutil.copytree(SHIPPED, copy)
+    live_server.app.config["LMS_CONTENT_DIR"] = str(copy)
+    yield copy
+    live_server.app.config["LMS_CONTENT_DIR"] = shipped

@@ -152,3 +152,21 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- the course editor: an error's link selects its line in the text or quiz field ---
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("a[data-goto-line]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const field = document.getElementById(link.hash.slice(1));
+      if (!field || field.tagName !== "TEXTAREA") return;
+      event.preventDefault();
+      const lines = field.value.split("\n");
+      const number = Math.min(Math.max(parseInt(link.dataset.gotoLine, 10), 1), lines.length);
+      const start = lines.slice(0, number - 1).reduce((sum, line) => sum + line.length + 1, 0);
+      field.focus();
+      field.setSelectionRange(start, start + lines[number - 1].length);
+      const height = field.scrollHeight / Math.max(lines.length, 1);
+      field.scrollTop = Math.max(0, (number - 3) * height);
+    });
+  });
+});

@@ -1,0 +1,217 @@
+"""Editing a course in the browser: a draft copy of its folder, checked like the files, published as an import.
+
+The first edit copies the course's folder to `LMS_CONTENT_DIR/.drafts/<slug>/` and notes the
+content version it started from. Every save writes the module's file there, in the format of
+docs/content-format.md, and checks the whole draft with the checks of `lms content check`. Learners
+keep reading the published course until a coordinator publishes the draft: then it is imported
+(a new content version, with who and when; progress on modules that remain is kept) and, after
+the commit, it replaces the course's folder. A draft whose course's files changed since it was
+started (a package uploaded, files edited on the server) is not published over them unless asked.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from flask_babel import lazy_gettext as _l
+
+from lms.catalog.content import FRONT_MATTER, ContentError, CourseSource, content_hash
+from lms.catalog.packages import UPLOADS, FilesChangedOnServer, check_beside_others
+from lms.catalog.service import ContentInvalid, ImportResult, import_content
+from lms.core.unit_of_work import DomainError, after_commit
+
+DRAFTS = ".drafts"
+NEW_MODULE_MINUTES = 15
+
+
+class DraftError(DomainError):
+    """An edit that cannot be made as asked; the message is for the author."""
+
+
+@dataclass
+class ModuleText:
+    """What the editor shows and saves of one module: its front matter, its Markdown and its GIFT quiz."""
+
+    slug: str
+    title: str
+    minutes: int
+    required: bool
+    body: str
+    quiz: str = ""
+
+
+def draft_folder(content_dir: Path, slug: str) -> Path:
+    return Path(content_dir) / DRAFTS / slug
+
+
+def _base_file(content_dir: Path, slug: str) -> Path:
+    return Path(content_dir) / DRAFTS / f"{slug}.base"
+
+
+def has_draft(content_dir: Path, slug: str) -> bool:
+    return draft_folder(content_dir, slug).is_dir()
+
+
+def start_draft(content_dir: Path, slug: str) -> Path:
+    """The course's draft folder, copied from its files on the first edit."""
+    folder = draft_folder(content_dir, slug)
+    if folder.is_dir():
+        return folder
+    published = Path(content_dir) / slug
+    if not published.is_dir():
+        raise DraftError(_l("The course has no folder on the server to edit."))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(published, folder)
+    _base_file(content_dir, slug).write_text(content_hash(published), encoding="utf-8")
+    return folder
+
+
+def discard_draft(content_dir: Path, slug: str) -> None:
+    shutil.rmtree(draft_folder(content_dir, slug), ignore_errors=True)
+    _base_file(content_dir, slug).unlink(missing_ok=True)
+
+
+# --- modules as files -----------------------------------------------------------------------------------
+
+def _course_yaml(folder: Path) -> dict:
+    data = yaml.safe_load((folder / "course.yaml").read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def module_slugs(folder: Path) -> list[str]:
+    listed = _course_yaml(folder).get("modules")
+    return [m for m in listed if isinstance(m, str)] if isinstance(listed, list) else []
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    data = yaml.safe_load(match.group(1))
+    return (data if isinstance(data, dict) else {}), text[match.end():]
+
+
+def read_module(folder: Path, module_slug: str) -> ModuleText:
+    path = folder / f"{module_slug}.md"
+    if module_slug not in module_slugs(folder) or not path.is_file():
+        raise DraftError(_l("The course has no such module."))
+    data, body = _front_matter(path.read_text(encoding="utf-8"))
+    quiz_name = data.get("quiz")
+    quiz_path = folder / quiz_name if isinstance(quiz_name, str) else None
+    quiz = quiz_path.read_text(encoding="utf-8") if quiz_path and quiz_path.is_file() else ""
+    minutes = data.get("minutes")
+    return ModuleText(slug=module_slug, title=str(data.get("title") or ""),
+                      minutes=minutes if isinstance(minutes, int) else NEW_MODULE_MINUTES,
+                      required=data.get("required", True) is not False, body=body, quiz=quiz)
+
+
+def body_offset(folder: Path, module_slug: str) -> int:
+    """How many lines of the module's file come before its text (the front matter)."""
+    path = folder / f"{module_slug}.md"
+    match = FRONT_MATTER.match(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return match.group(0).count("\n") if match else 0
+
+
+def save_module(folder: Path, text: ModuleText) -> None:
+    """Write the module's Markdown file (its other front matter fields kept) and its GIFT file."""
+    path = folder / f"{text.slug}.md"
+    if text.slug not in module_slugs(folder) or not path.is_file():
+        raise DraftError(_l("The course has no such module."))
+    data, _old_body = _front_matter(path.read_text(encoding="utf-8"))
+    old_quiz = data.get("quiz")
+    data.update(title=text.title.strip(), minutes=text.minutes, required=text.required)
+    quiz = text.quiz.replace("\r\n", "\n")
+    if quiz.strip():
+        data["quiz"] = old_quiz if isinstance(old_quiz, str) and "/" not in old_quiz else f"{text.slug}.gift"
+        (folder / data["quiz"]).write_text(quiz if quiz.endswith("\n") else quiz + "\n", encoding="utf-8")
+    else:
+        data.pop("quiz", None)
+        data.pop("quiz_settings", None)
+        if isinstance(old_quiz, str) and "/" not in old_quiz:
+            (folder / old_quiz).unlink(missing_ok=True)
+    front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    body = text.body.replace("\r\n", "\n")
+    path.write_text(f"---\n{front}---\n{body if body.endswith(chr(10)) else body + chr(10)}", encoding="utf-8")
+
+
+def _slugified(title: str) -> str:
+    plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "modul"
+
+
+def add_module(folder: Path, title: str) -> str:
+    """A new module at the end of the course, named `NN-title`; returns its slug."""
+    if not title.strip():
+        raise DraftError(_l("Give the new module a title."))
+    listed = module_slugs(folder)
+    numbers = [int(m.split("-", 1)[0]) for m in listed if m.split("-", 1)[0].isdigit()]
+    slug = f"{(max(numbers) if numbers else 0) + 1:02d}-{_slugified(title)}"
+    if slug in listed or (folder / f"{slug}.md").exists():
+        raise DraftError(_l("A module of that name exists already."))
+    _append_to_module_list(folder / "course.yaml", slug)
+    front = yaml.safe_dump({"title": title.strip(), "minutes": NEW_MODULE_MINUTES, "required": True},
+                           allow_unicode=True, sort_keys=False)
+    (folder / f"{slug}.md").write_text(f"---\n{front}---\n## {title.strip()}\n", encoding="utf-8")
+    return slug
+
+
+def _append_to_module_list(path: Path, slug: str) -> None:
+    """Add `  - slug` after the last item of `modules:`, leaving the rest of the file as it was written."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"modules:\s*$", line)), None)
+    if start is None:
+        raise DraftError(_l("course.yaml lists its modules in a form the editor cannot change; edit the file."))
+    end = start + 1
+    while end < len(lines) and re.match(r"\s+-\s", lines[end]):
+        end += 1
+    if end > start + 1 and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    lines.insert(end, f"  - {slug}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+# --- checking and publishing ------------------------------------------------------------------------------
+
+def check_draft(content_dir: Path, slug: str) -> tuple[CourseSource | None, list[ContentError]]:
+    workspace = Path(content_dir) / UPLOADS / f"draft-{uuid.uuid4().hex}"
+    try:
+        return check_beside_others(content_dir, slug, draft_folder(content_dir, slug), workspace)
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def files_changed_since_draft(content_dir: Path, slug: str) -> bool:
+    base = _base_file(content_dir, slug)
+    published = Path(content_dir) / slug
+    return published.is_dir() and (not base.is_file() or base.read_text(encoding="utf-8") != content_hash(published))
+
+
+def publish_draft(content_dir: Path, slug: str, *, replace_changed: bool, actor_id: int | None) -> ImportResult:
+    """Import the draft; after the commit it becomes the course's folder. Raises ContentInvalid or
+    FilesChangedOnServer (when the course's files changed since the draft was started)."""
+    if not has_draft(content_dir, slug):
+        raise DraftError(_l("There is nothing to publish: the course has no draft."))
+    course, errors = check_draft(content_dir, slug)
+    if errors or course is None:
+        raise ContentInvalid(errors)
+    if not replace_changed and files_changed_since_draft(content_dir, slug):
+        raise FilesChangedOnServer(slug)
+    result = import_content([course], [], actor_id=actor_id)
+    after_commit(lambda: _put_draft_in_place(Path(content_dir), slug))
+    return result
+
+
+def _put_draft_in_place(content_dir: Path, slug: str) -> None:
+    target, draft = content_dir / slug, draft_folder(content_dir, slug)
+    replaced = content_dir / UPLOADS / f"replaced-{uuid.uuid4().hex}"
+    replaced.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.replace(replaced)
+    draft.replace(target)
+    _base_file(content_dir, slug).unlink(missing_ok=True)
+    shutil.rmtree(replaced, ignore_errors=True)

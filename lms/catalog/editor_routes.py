@@ -1,0 +1,137 @@
+"""The course editor for coordinators: a draft of the course's files, previewed and checked, then published.
+
+The rules are in lms/catalog/drafts.py; these views add their pages to the catalogue's blueprint.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.models import Role
+from lms.auth.permissions import role_required
+from lms.catalog import drafts, service
+from lms.catalog.content import ContentError
+from lms.catalog.forms import AddModuleForm, ModuleForm, ProgressForm, PublishDraftForm
+from lms.catalog.markdown import render_markdown
+from lms.catalog.models import Course
+from lms.catalog.routes import bp
+from lms.core.unit_of_work import refusal_flashed
+
+coordinators = role_required(Role.COORDINATOR)
+
+
+def _content_dir() -> Path:
+    return Path(current_app.config["LMS_CONTENT_DIR"])
+
+
+def _editable(slug: str) -> Course:
+    course = service.get_course(slug) or abort(404)
+    if not (_content_dir() / course.slug).is_dir():
+        abort(404)
+    return course
+
+
+def _folder(slug: str) -> Path:
+    return drafts.draft_folder(_content_dir(), slug) if drafts.has_draft(_content_dir(), slug) \
+        else _content_dir() / slug
+
+
+@bp.get("/courses/<slug>/edit")
+@coordinators
+def editor(slug: str):
+    course = _editable(slug)
+    draft = drafts.has_draft(_content_dir(), slug)
+    folder = _folder(slug)
+    modules = [drafts.read_module(folder, m) for m in drafts.module_slugs(folder)
+               if (folder / f"{m}.md").is_file()]
+    errors = drafts.check_draft(_content_dir(), slug)[1] if draft else []
+    located = [(error, next((m for m in modules if error.path.rsplit("/", 1)[-1].startswith(m.slug)), None))
+               for error in errors]
+    return render_template("catalog/editor.html", course=course, draft=draft, modules=modules, errors=located,
+                           add_form=AddModuleForm(), publish_form=PublishDraftForm(), action=ProgressForm(),
+                           changed=draft and drafts.files_changed_since_draft(_content_dir(), slug))
+
+
+@bp.route("/courses/<slug>/edit/modules/<module_slug>", methods=["GET", "POST"])
+@coordinators
+def edit_module(slug: str, module_slug: str):
+    course = _editable(slug)
+    try:
+        text = drafts.read_module(_folder(slug), module_slug)
+    except drafts.DraftError:
+        abort(404)
+    form = ModuleForm(obj=text if request.method == "GET" else None)
+    preview = errors = None
+    if form.validate_on_submit():
+        with refusal_flashed(request.url):
+            drafts.save_module(drafts.start_draft(_content_dir(), slug), drafts.ModuleText(
+                slug=module_slug, title=form.title.data, minutes=form.minutes.data, required=form.required.data,
+                body=form.body.data or "", quiz=form.quiz.data or ""))
+        errors = _module_errors(drafts.check_draft(_content_dir(), slug)[1], slug, module_slug)
+        preview = render_markdown(form.body.data or "", service.course_url_rewriter(slug))
+        flash(_("The draft is saved. Learners see it once you publish the course.") if not errors
+              else _("The draft is saved, with errors to fix before it can be published."),
+              "success" if not errors else "warning")
+    return render_template("catalog/edit_module.html", course=course, module=text, form=form, preview=preview,
+                           errors=errors)
+
+
+def _module_errors(errors: list[ContentError], slug: str, module_slug: str) -> list[tuple[str, int, ContentError]]:
+    """Each error with where the author finds it: a line of the text or of the quiz field, or another file."""
+    text_starts = drafts.body_offset(drafts.draft_folder(_content_dir(), slug), module_slug)
+    found = []
+    for error in errors:
+        name = error.path.rsplit("/", 1)[-1]
+        if name == f"{module_slug}.md" and error.line > text_starts:
+            found.append(("text", error.line - text_starts, error))
+        elif name.endswith(".gift") and name.startswith(module_slug):
+            found.append(("quiz", error.line, error))
+        else:
+            found.append(("other", error.line, error))
+    return found
+
+
+@bp.post("/courses/<slug>/edit/modules")
+@coordinators
+def add_module(slug: str):
+    _editable(slug)
+    form = AddModuleForm()
+    if not form.validate_on_submit():
+        flash(_("Give the new module a title."), "error")
+        return redirect(url_for("catalog.editor", slug=slug))
+    with refusal_flashed(url_for("catalog.editor", slug=slug)):
+        module_slug = drafts.add_module(drafts.start_draft(_content_dir(), slug), form.module_title.data)
+    return redirect(url_for("catalog.edit_module", slug=slug, module_slug=module_slug))
+
+
+@bp.post("/courses/<slug>/edit/publish")
+@coordinators
+def publish_draft(slug: str):
+    course = _editable(slug)
+    form = PublishDraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = url_for("catalog.editor", slug=slug)
+    try:
+        with refusal_flashed(back, "warning"):  # a draft that would replace files changed since it began
+            drafts.publish_draft(_content_dir(), slug, replace_changed=form.replace_changed.data,
+                                 actor_id=current_user.id)
+    except service.ContentInvalid:
+        flash(_("The draft has errors: fix them, then publish."), "error")
+        return redirect(back)
+    flash(_("“%(title)s” is published: learners read the new version now.", title=course.title), "success")
+    return redirect(url_for("catalog.versions", slug=slug))
+
+
+@bp.post("/courses/<slug>/edit/discard")
+@coordinators
+def discard_draft(slug: str):
+    _editable(slug)
+    if not ProgressForm().validate_on_submit():
+        abort(400)
+    drafts.discard_draft(_content_dir(), slug)
+    flash(_("The draft is thrown away; the published course is as it was."), "success")
+    return redirect(url_for("catalog.editor", slug=slug))

@@ -1,0 +1,174 @@
+"""Editing a course in the browser: a draft of its files, checked, previewed and published (lms/catalog/drafts.py)."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms.catalog import drafts
+from lms.catalog.content import load_content
+from lms.catalog.models import Course
+from lms.catalog.service import done_module_ids, mark_module_done
+from lms.extensions import db
+from tests.catalog.conftest import replace_in, versions_of
+
+MODULE = "02-styrelsens-roller"
+EDIT = f"/courses/styrelsearbete/edit/modules/{MODULE}"
+
+
+def _course() -> Course:
+    return db.session.execute(select(Course).where(Course.slug == "styrelsearbete")).scalar_one()
+
+
+def _module_form(client, **changes):
+    page = client.get(EDIT).text
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    data = {"title": "Styrelsens roller", "minutes": "30", "required": "y",
+            "body": body.replace("&#39;", "'").replace("&#34;", '"').replace("&gt;", ">").replace("&lt;", "<")
+            .replace("&amp;", "&"), "quiz": ""}
+    data.update(changes)
+    return data
+
+
+# --- the files a draft writes ------------------------------------------------------------------------
+
+def test_a_saved_module_keeps_the_format_and_its_other_fields(content):
+    folder = drafts.start_draft(content, "styrelsearbete")
+    text = drafts.read_module(folder, "04-arsmotet")
+    assert text.quiz.startswith("//") or "{" in text.quiz
+    drafts.save_module(folder, drafts.ModuleText(slug="04-arsmotet", title="Årsmötet: en ny titel", minutes=40,
+                                                 required=False, body="## Ny text\n\nMed **fetstil**.", quiz=text.quiz))
+    again = drafts.read_module(folder, "04-arsmotet")
+    assert (again.title, again.minutes, again.required, again.body) == ("Årsmötet: en ny titel", 40, False,
+                                                                        "## Ny text\n\nMed **fetstil**.\n")
+    assert again.quiz == text.quiz
+    assert load_content(content.parent / "courses_content").ok  # the published files are untouched
+    assert (content / "styrelsearbete" / "04-arsmotet.md").read_text("utf-8") != (folder / "04-arsmotet.md").read_text("utf-8")
+    assert drafts.check_draft(content, "styrelsearbete")[1] == []
+
+
+def test_an_emptied_quiz_removes_its_file_and_a_new_one_is_named_after_the_module(content):
+    folder = drafts.start_draft(content, "styrelsearbete")
+    text = drafts.read_module(folder, "04-arsmotet")
+    drafts.save_module(folder, drafts.ModuleText(**{**text.__dict__, "quiz": ""}))
+    assert not (folder / "04-arsmotet.gift").exists() and drafts.read_module(folder, "04-arsmotet").quiz == ""
+    drafts.save_module(folder, drafts.ModuleText(**{**drafts.read_module(folder, MODULE).__dict__,
+                                                    "quiz": "::Q::Vem leder mötet?{=Ordföranden ~Kassören}"}))
+    assert (folder / f"{MODULE}.gift").read_text("utf-8").startswith("::Q::")
+    assert drafts.check_draft(content, "styrelsearbete")[1] == []
+
+
+def test_a_new_module_is_numbered_after_the_last_and_listed_without_rewriting_course_yaml(content):
+    folder = drafts.start_draft(content, "styrelsearbete")
+    before = (folder / "course.yaml").read_text("utf-8")
+    slug = drafts.add_module(folder, "Hållbar styrelse: vad är det?")
+    assert slug == "07-hallbar-styrelse-vad-ar-det"
+    after = (folder / "course.yaml").read_text("utf-8")
+    assert after.replace(f"  - {slug}\n", "", 1) == before
+    assert drafts.module_slugs(folder)[-1] == slug
+    assert drafts.check_draft(content, "styrelsearbete")[1] == []
+    with pytest.raises(drafts.DraftError):
+        drafts.add_module(folder, "   ")
+
+
+def test_an_error_is_reported_at_its_line_in_the_quiz(content):
+    folder = drafts.start_draft(content, "styrelsearbete")
+    text = drafts.read_module(folder, MODULE)
+    drafts.save_module(folder, drafts.ModuleText(**{**text.__dict__, "quiz": "::A::Fråga ett{=Ja ~Nej}\n\n::B::Fråga två{=Ja ~Nej\n"}))
+    errors = drafts.check_draft(content, "styrelsearbete")[1]
+    assert [(e.path.rsplit("/", 1)[-1], e.line) for e in errors][:1] == [(f"{MODULE}.gift", 3)]
+
+
+# --- through the browser -------------------------------------------------------------------------------
+
+def test_a_coordinator_edits_previews_and_publishes_and_only_then_learners_see_it(
+        app, served, coordinator_client, learner_client):
+    course = _course()
+    roles = next(m for m in course.modules if m.slug == MODULE)
+    mark_module_done(learner_client.user.id, roles)
+    db.session.commit()
+    data = _module_form(coordinator_client)
+    data["body"] += "\n| Roll | Ansvar |\n| --- | --- |\n| Ordförande | Leder mötet |\n\n<script>alert(1)</script>\n"
+    page = coordinator_client.post(EDIT, data=data).text
+    assert "The draft is saved. Learners see it once you publish the course." in page
+    preview = page.split('id="preview-heading"', 1)[1]
+    assert "<td>Leder mötet</td>" in preview and "<script>alert(1)" not in preview
+    reader = f"/courses/styrelsearbete/modules/{MODULE}"
+    assert "Leder mötet" not in learner_client.get(reader).text  # a draft is not published
+    assert "You are editing a draft" in coordinator_client.get("/courses/styrelsearbete/edit").text
+
+    versions = versions_of("styrelsearbete")
+    response = coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert response.status_code == 302 and response.location.endswith("/courses/styrelsearbete/versions")
+    assert versions_of("styrelsearbete") == versions + 1
+    assert "Leder mötet" in learner_client.get(reader).text
+    assert roles.id in done_module_ids(learner_client.user.id)  # progress is kept across versions
+    assert "Leder mötet" in (served / "styrelsearbete" / f"{MODULE}.md").read_text("utf-8")
+    assert not drafts.has_draft(served, "styrelsearbete")
+    assert load_content(served).ok
+
+
+def test_a_quiz_error_is_shown_with_its_line_and_blocks_publishing(app, served, coordinator_client):
+    page = coordinator_client.post(EDIT, data=_module_form(coordinator_client, quiz="::A::Fråga{=Ja ~Nej}\n\n::B::Fråga{=Ja\n")).text
+    assert "with errors to fix" in page
+    assert 'href="#quiz" data-goto-line="3">Quiz, line 3</a>' in page
+    editor = coordinator_client.get("/courses/styrelsearbete/edit").text
+    assert "The draft has 1 error to fix before it can be published" in editor
+    assert f'href="{EDIT}">Fix it in “<bdi>Styrelsens roller</bdi>”</a>' in editor
+    assert re.search(r'<button type="submit" class="button" disabled aria-describedby="draft-errors">', editor)
+    versions = versions_of("styrelsearbete")
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert versions_of("styrelsearbete") == versions
+    assert f"{MODULE}.gift" not in {p.name for p in (served / "styrelsearbete").iterdir()}
+
+
+def test_an_error_in_the_text_points_at_the_line_of_the_field(app, served, coordinator_client):
+    data = _module_form(coordinator_client, body="## Roller\n\nSe [bilagan](finns-inte.pdf).\n")
+    page = coordinator_client.post(EDIT, data=data).text
+    assert 'href="#body" data-goto-line="3">Text, line 3</a>' in page
+
+
+def test_a_draft_is_not_published_over_files_changed_since_it_began(app, served, coordinator_client):
+    coordinator_client.post(EDIT, data=_module_form(coordinator_client, title="Roller i styrelsen"))
+    replace_in(served / "styrelsearbete" / "03-stadgar.md", "\n", "\nÄndrat på servern.\n")
+    assert "files changed since this draft was started" in coordinator_client.get("/courses/styrelsearbete/edit").text
+    versions = versions_of("styrelsearbete")
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert versions_of("styrelsearbete") == versions
+    assert "Ändrat på servern." in (served / "styrelsearbete" / "03-stadgar.md").read_text("utf-8")
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={"replace_changed": "y"})
+    assert versions_of("styrelsearbete") == versions + 1
+    assert next(m for m in _course().modules if m.slug == MODULE).title == "Roller i styrelsen"
+
+
+def test_a_module_added_in_the_browser_is_published_with_the_course(app, served, coordinator_client):
+    response = coordinator_client.post("/courses/styrelsearbete/edit/modules", data={"module_title": "Digitala möten"})
+    assert response.location.endswith("/courses/styrelsearbete/edit/modules/07-digitala-moten")
+    coordinator_client.post(response.location, data={"title": "Digitala möten", "minutes": "20", "required": "y",
+                                                      "body": "## Digitala möten\n\nMed kamera på.", "quiz": ""})
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert [m.slug for m in _course().modules][-1] == "07-digitala-moten"
+
+
+def test_throwing_the_draft_away_leaves_the_course_as_it_was(app, served, coordinator_client):
+    before = (served / "styrelsearbete" / f"{MODULE}.md").read_text("utf-8")
+    coordinator_client.post(EDIT, data=_module_form(coordinator_client, title="Något annat"))
+    coordinator_client.post("/courses/styrelsearbete/edit/discard", data={})
+    assert not drafts.has_draft(served, "styrelsearbete")
+    assert (served / "styrelsearbete" / f"{MODULE}.md").read_text("utf-8") == before
+    assert "Styrelsens roller" in coordinator_client.get(EDIT).text
+
+
+def test_only_coordinators_edit(app, served, learner_client, trainer_client):
+    for client in (learner_client, trainer_client):
+        assert client.get("/courses/styrelsearbete/edit").status_code == 403
+        assert client.get(EDIT).status_code == 403
+        assert client.post(EDIT, data={"title": "Hackat", "minutes": "1", "body": "x"}).status_code == 403
+        assert client.post("/courses/styrelsearbete/edit/publish", data={}).status_code == 403
+    assert app.test_client().get("/courses/styrelsearbete/edit").status_code == 302
+    assert not drafts.has_draft(served, "styrelsearbete")
+
+
+def test_unknown_courses_and_modules_are_not_found(app, served, coordinator_client):
+    assert coordinator_client.get("/courses/finns-inte/edit").status_code == 404
+    assert coordinator_client.get("/courses/styrelsearbete/edit/modules/99-finns-inte").status_code == 404
+    assert coordinator_client.get("/courses/styrelsearbete/edit/modules/..%2F..%2Fetc").status_code == 404
