@@ -6,8 +6,9 @@ PostgreSQL server the second run skips, except under CI=true, where it fails.
 from __future__ import annotations
 
 import os
-import threading
 import re
+import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+SHIPPED_CONTENT = Path(__file__).resolve().parents[1] / "courses_content"
+
+
+def _content_copy(tmp_path: Path) -> str:
+    """A copy of courses_content/ for one app: the course editor and uploads write into it, never
+    into the checkout (the hostile-input walk reaches them too)."""
+    copy = tmp_path / "app-content"
+    if not copy.exists():
+        shutil.copytree(SHIPPED_CONTENT, copy)
+    return str(copy)
+
+
 def base_config(database_url: str, tmp_path: Path) -> dict:
     return {
+        "LMS_CONTENT_DIR": _content_copy(tmp_path),
         "TESTING": True,
         "LMS_MODE": "test",
         "SECRET_KEY": TEST_SECRET_KEY,

@@ -139,6 +139,58 @@ def save_module(folder: Path, text: ModuleText) -> None:
     path.write_text(f"---\n{front}---\n{body if body.endswith(chr(10)) else body + chr(10)}", encoding="utf-8")
 
 
+# --- the course's own fields (course.yaml) --------------------------------------------------------------
+
+COURSE_TEXT_FIELDS = ("title", "summary", "description", "language", "competence_areas", "sdgs",
+                      "estimated_hours", "certificate_design", "learning_outcomes")
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes text of several lines as a `|` block, as the shipped course.yaml files are written."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_BlockDumper.add_representer(str, _text)
+
+
+def course_fields(folder: Path) -> dict:
+    data = _course_yaml(folder)
+    return {name: data.get(name) for name in COURSE_TEXT_FIELDS}
+
+
+def save_course_fields(folder: Path, fields: dict) -> None:
+    """Write the course's fields into course.yaml; its modules, validity and anything else are kept."""
+    data = _course_yaml(folder)
+    for name in COURSE_TEXT_FIELDS:
+        value = fields.get(name)
+        data[name] = value.replace("\r\n", "\n").strip() + ("\n" if "\n" in value.strip() else "") \
+            if isinstance(value, str) else value
+    ordered = {"slug": data.pop("slug", folder.name), **{n: data.pop(n) for n in COURSE_TEXT_FIELDS}, **data}
+    (folder / "course.yaml").write_text(
+        yaml.dump(ordered, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
+
+
+def new_course(content_dir: Path, slug: str, fields: dict, *, taken: bool) -> Path:
+    """A draft of a new course with one module; `taken` says the slug is a course's already."""
+    from lms.catalog.content import RESERVED_SLUGS, SLUG
+
+    if not SLUG.match(slug) or slug in RESERVED_SLUGS or len(slug) > 80:
+        raise DraftError(_l("The address name must be lowercase letters, digits and hyphens, such as “styrelsearbete”."))
+    if taken or (Path(content_dir) / slug).exists() or has_draft(content_dir, slug):
+        raise DraftError(_l("A course with the address name “%(slug)s” exists already.", slug=slug))
+    folder = draft_folder(content_dir, slug)
+    folder.mkdir(parents=True)
+    first = "Introduction" if fields.get("language") == "en" else "Introduktion"
+    module = f"01-{_slugified(first)}"
+    (folder / "course.yaml").write_text(f"slug: {slug}\nmodules:\n  - {module}\n", encoding="utf-8")
+    save_course_fields(folder, fields)
+    _write_new_module(folder, module, first)
+    return folder
+
+
 def _slugified(title: str) -> str:
     plain = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "modul"
@@ -154,10 +206,14 @@ def add_module(folder: Path, title: str) -> str:
     if slug in listed or (folder / f"{slug}.md").exists():
         raise DraftError(_l("A module of that name exists already."))
     _append_to_module_list(folder / "course.yaml", slug)
+    _write_new_module(folder, slug, title)
+    return slug
+
+
+def _write_new_module(folder: Path, slug: str, title: str) -> None:
     front = yaml.safe_dump({"title": title.strip(), "minutes": NEW_MODULE_MINUTES, "required": True},
                            allow_unicode=True, sort_keys=False)
     (folder / f"{slug}.md").write_text(f"---\n{front}---\n## {title.strip()}\n", encoding="utf-8")
-    return slug
 
 
 def _append_to_module_list(path: Path, slug: str) -> None:
@@ -167,11 +223,12 @@ def _append_to_module_list(path: Path, slug: str) -> None:
     if start is None:
         raise DraftError(_l("course.yaml lists its modules in a form the editor cannot change; edit the file."))
     end = start + 1
-    while end < len(lines) and re.match(r"\s+-\s", lines[end]):
+    while end < len(lines) and re.match(r"\s*-\s", lines[end]):
         end += 1
+    indent = re.match(r"(\s*)-", lines[end - 1]).group(1) if end > start + 1 else "  "
     if end > start + 1 and not lines[end - 1].endswith("\n"):
         lines[end - 1] += "\n"
-    lines.insert(end, f"  - {slug}\n")
+    lines.insert(end, f"{indent}- {slug}\n")
     path.write_text("".join(lines), encoding="utf-8")
 
 

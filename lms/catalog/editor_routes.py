@@ -4,6 +4,7 @@ The rules are in lms/catalog/drafts.py; these views add their pages to the catal
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,9 +15,10 @@ from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.catalog import drafts, service
 from lms.catalog.content import ContentError
-from lms.catalog.forms import AddModuleForm, ModuleForm, ProgressForm, PublishDraftForm
+from lms.catalog.forms import (
+    AddModuleForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
+)
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Course
 from lms.catalog.routes import bp
 from lms.core.unit_of_work import refusal_flashed
 
@@ -27,11 +29,58 @@ def _content_dir() -> Path:
     return Path(current_app.config["LMS_CONTENT_DIR"])
 
 
-def _editable(slug: str) -> Course:
-    course = service.get_course(slug) or abort(404)
-    if not (_content_dir() / course.slug).is_dir():
-        abort(404)
-    return course
+@dataclass(frozen=True)
+class EditedCourse:
+    slug: str
+    title: str
+    #: whether learners have a published version (a course made in the browser has none until published)
+    imported: bool
+
+
+def _editable(slug: str) -> EditedCourse:
+    """The course as its editor shows it: from the database, or only a draft of a new course."""
+    course = service.get_course(slug)
+    if course is not None and (_content_dir() / course.slug).is_dir():
+        return EditedCourse(course.slug, course.title, True)
+    if course is None and drafts.has_draft(_content_dir(), slug):
+        title = drafts.course_fields(drafts.draft_folder(_content_dir(), slug)).get("title")
+        return EditedCourse(slug, str(title or slug), False)
+    abort(404)
+
+
+def _designs() -> list[str]:
+    folder = Path(current_app.config["LMS_CERTIFICATE_DESIGNS_DIR"])
+    return sorted(p.name for p in folder.iterdir() if (p / "template.html").is_file()) or ["standard"]
+
+
+@bp.route("/courses/manage/new", methods=["GET", "POST"])
+@coordinators
+def new_course():
+    form = NewCourseForm(designs=_designs())
+    if form.validate_on_submit():
+        slug = form.slug.data.strip()
+        with refusal_flashed(request.url):
+            drafts.new_course(_content_dir(), slug, form.values(), taken=service.get_course(slug) is not None)
+        flash(_("The course is started as a draft with a first module. Write its modules, then publish it."),
+              "success")
+        return redirect(url_for("catalog.editor", slug=slug))
+    return render_template("catalog/course_fields.html", form=form, course=None)
+
+
+@bp.route("/courses/<slug>/edit/course", methods=["GET", "POST"])
+@coordinators
+def edit_course_fields(slug: str):
+    course = _editable(slug)
+    form = CourseFieldsForm(designs=_designs())
+    if request.method == "GET":
+        fields = drafts.course_fields(_folder(slug))
+        form.process(data={**fields, "learning_outcomes": "\n".join(fields.get("learning_outcomes") or [])})
+    if form.validate_on_submit():
+        with refusal_flashed(request.url):
+            drafts.save_course_fields(drafts.start_draft(_content_dir(), slug), form.values())
+        flash(_("The draft is saved. Learners see it once you publish the course."), "success")
+        return redirect(url_for("catalog.editor", slug=slug))
+    return render_template("catalog/course_fields.html", form=form, course=course)
 
 
 def _folder(slug: str) -> Path:
@@ -129,9 +178,12 @@ def publish_draft(slug: str):
 @bp.post("/courses/<slug>/edit/discard")
 @coordinators
 def discard_draft(slug: str):
-    _editable(slug)
     if not ProgressForm().validate_on_submit():
         abort(400)
+    course = _editable(slug)
     drafts.discard_draft(_content_dir(), slug)
+    if not course.imported:
+        flash(_("The new course is thrown away."), "success")
+        return redirect(url_for("catalog.manage"))
     flash(_("The draft is thrown away; the published course is as it was."), "success")
     return redirect(url_for("catalog.editor", slug=slug))

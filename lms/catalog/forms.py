@@ -1,8 +1,14 @@
+"""Forms of the catalogue: progress, publication, course packages and the course editor."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from lms.admin.forms import CheckboxesField
+from lms.catalog.content import COMPETENCE_AREAS
+from lms.catalog.labels import SDG_NAMES
+from lms.core.input import bounded_int
 
 
 class ProgressForm(FlaskForm):
@@ -39,3 +45,42 @@ class AddModuleForm(FlaskForm):
 
 class PublishDraftForm(FlaskForm):
     replace_changed = BooleanField(_l("Publish even though the course's files changed since this draft was started"))
+
+
+class CourseFieldsForm(FlaskForm):
+    """The fields of course.yaml an author edits in the browser (docs/content-format.md)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=400)],
+                            description=_l("One or two sentences for the catalogue."))
+    description = TextAreaField(_l("Description (Markdown)"), validators=[DataRequired(), Length(max=20000)])
+    language = SelectField(_l("Language of the course"), choices=[("sv", "Svenska"), ("en", "English")])
+    competence_areas = CheckboxesField(_l("Competence areas"), choices=[(a, a) for a in COMPETENCE_AREAS])
+    sdgs = CheckboxesField(_l("Sustainable development goals"), coerce=bounded_int)
+    estimated_hours = DecimalField(_l("Hours it takes, about"), places=1,
+                                   validators=[DataRequired(), NumberRange(min=0, max=500)])
+    certificate_design = SelectField(_l("Certificate design"))
+    learning_outcomes = TextAreaField(_l("Learning outcomes, one per line"), validators=[Length(max=5000)],
+                                      description=_l("For example: After the course you can plan an annual meeting."))
+
+    def __init__(self, *args, designs: list[str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.sdgs.choices = [(goal, f"{goal}. {name}") for goal, name in SDG_NAMES.items()]
+        self.certificate_design.choices = [(d, d) for d in (designs or ["standard"])]
+
+    def values(self) -> dict:
+        """The form as course.yaml's fields."""
+        return {
+            "title": self.title.data.strip(), "summary": self.summary.data.strip(),
+            "description": self.description.data, "language": self.language.data,
+            "competence_areas": list(self.competence_areas.data or []), "sdgs": sorted(self.sdgs.data or []),
+            "estimated_hours": float(self.estimated_hours.data), "certificate_design": self.certificate_design.data,
+            "learning_outcomes": [line.strip() for line in (self.learning_outcomes.data or "").splitlines()
+                                  if line.strip()],
+        }
+
+
+class NewCourseForm(CourseFieldsForm):
+    slug = StringField(_l("Address name"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("Lowercase letters, digits and hyphens: the end of the course's address "
+                                      "and its folder's name. It cannot change later."))

@@ -172,3 +172,59 @@ def test_unknown_courses_and_modules_are_not_found(app, served, coordinator_clie
     assert coordinator_client.get("/courses/finns-inte/edit").status_code == 404
     assert coordinator_client.get("/courses/styrelsearbete/edit/modules/99-finns-inte").status_code == 404
     assert coordinator_client.get("/courses/styrelsearbete/edit/modules/..%2F..%2Fetc").status_code == 404
+
+
+NEW_COURSE = {"slug": "cirkulara-vanor", "title": "Cirkulära vanor", "summary": "Låna, laga och dela.",
+              "description": "Om att låna.\n\nOch att **laga**.", "language": "sv",
+              "competence_areas": ["Hållbar utveckling"], "sdgs": ["12", "13"], "estimated_hours": "2.5",
+              "certificate_design": "standard", "learning_outcomes": "Efter kursen kan du ordna en bytesdag.\n\n"}
+
+
+def test_a_course_written_in_the_browser_with_three_modules_and_a_quiz_is_published(
+        app, served, coordinator_client, learner_client):
+    response = coordinator_client.post("/courses/manage/new", data=NEW_COURSE)
+    assert response.location.endswith("/courses/cirkulara-vanor/edit")
+    assert learner_client.get("/courses/cirkulara-vanor").status_code == 404  # a draft only
+    for title in ("Låna", "Laga"):
+        coordinator_client.post("/courses/cirkulara-vanor/edit/modules", data={"module_title": title})
+    coordinator_client.post("/courses/cirkulara-vanor/edit/modules/03-laga", data={
+        "title": "Laga", "minutes": "20", "required": "y", "body": "## Laga\n\nEn lagakväll i månaden.",
+        "quiz": "::L::Hur ofta?{=En gång i månaden ~Aldrig}"})
+    editor = coordinator_client.get("/courses/cirkulara-vanor/edit").text
+    assert ["Introduktion", "Låna", "Laga"] == re.findall(r'/edit/modules/[^"]+"><bdi>([^<]+)</bdi></a>', editor)
+    coordinator_client.post("/courses/cirkulara-vanor/edit/publish", data={})
+    course = db.session.execute(select(Course).where(Course.slug == "cirkulara-vanor")).scalar_one()
+    assert [m.slug for m in course.modules] == ["01-introduktion", "02-lana", "03-laga"]
+    assert course.modules[2].quiz_file == "03-laga.gift" and course.estimated_hours == 2.5
+    assert "Cirkulära vanor" in learner_client.get("/courses/cirkulara-vanor").text
+    assert load_content(served).ok  # `lms content check` accepts what the browser wrote
+    assert (served / "cirkulara-vanor" / "course.yaml").read_text("utf-8").startswith("slug: cirkulara-vanor\n")
+
+
+def test_a_new_course_needs_a_free_well_formed_address_name(app, served, coordinator_client):
+    for slug, says in (("styrelsearbete", "exists already"), ("Stora Bokstäver", "lowercase letters"),
+                       ("manage", "lowercase letters")):
+        page = coordinator_client.post("/courses/manage/new", data={**NEW_COURSE, "slug": slug},
+                                       follow_redirects=True).text
+        assert says in page
+    assert not (served / drafts.DRAFTS / "manage").exists()
+
+
+def test_the_courses_details_are_edited_in_the_draft_and_published(app, served, coordinator_client):
+    page = coordinator_client.get("/courses/styrelsearbete/edit/course").text
+    assert 'value="Styrelsearbete i ideella föreningar"' in page
+    data = {**NEW_COURSE, "title": "Styrelsearbete för nya ledamöter"}
+    data.pop("slug")
+    assert coordinator_client.post("/courses/styrelsearbete/edit/course", data=data).status_code == 302
+    assert _course().title == "Styrelsearbete i ideella föreningar"  # still a draft
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    db.session.expire_all()
+    assert _course().title == "Styrelsearbete för nya ledamöter"
+    assert [m.slug for m in _course().modules][:1] == ["01-den-ideella-foreningen"]  # modules kept
+
+
+def test_a_new_course_thrown_away_leaves_nothing(app, served, coordinator_client):
+    coordinator_client.post("/courses/manage/new", data=NEW_COURSE)
+    response = coordinator_client.post("/courses/cirkulara-vanor/edit/discard", data={})
+    assert response.location.endswith("/courses/manage")
+    assert coordinator_client.get("/courses/cirkulara-vanor/edit").status_code == 404

@@ -69,3 +69,34 @@ def test_a_coordinator_writes_previews_and_publishes_a_module(browse, live_serve
     browse.submit(lambda: page.get_by_role("link", name=re.compile("quiz", re.I)).first.click())
     assert page.get_by_role("heading", level=1).inner_text() == "Quiz: Låna och laga"
     assert "2 frågor" in page.locator("main").inner_text()
+
+
+def test_a_coordinator_starts_a_course_in_the_browser_and_a_learner_finds_it(browse, live_server, content_copy):
+    email, password = live_server.logins["coordinator"]
+    page = browse.log_in(email, password)
+    browse.goto("/courses/manage")
+    browse.submit(lambda: page.get_by_role("link", name="Skriv en ny kurs i webbläsaren").click())
+    page.get_by_label("Adressnamn").fill("bytesdagar")
+    page.get_by_label("Titel").fill("Bytesdagar i föreningen")
+    page.get_by_label("Sammanfattning").fill("Att ordna en bytesdag med grannarna.")
+    page.get_by_label("Beskrivning (Markdown)").fill("En kort kurs.\n\nMed **exempel** från Malmö.")
+    page.get_by_role("checkbox", name="Hållbar utveckling").check()
+    page.get_by_role("checkbox", name=re.compile(r"^12\. ")).check()
+    page.get_by_label("Ungefär hur många timmar den tar").fill("1.5")
+    page.get_by_label("Lärandemål, ett per rad").fill("Efter kursen kan du ordna en bytesdag.")
+    browse.submit(lambda: page.get_by_role("button", name="Påbörja kursen").click())
+    assert "Kursen är påbörjad som ett utkast" in page.locator(".flash").first.inner_text()
+    page.get_by_label("Den nya modulens titel").fill("Planera dagen")
+    browse.submit(lambda: page.get_by_role("button", name="Lägg till modulen").click())
+    page.get_by_label("Text (Markdown)").fill("## Planera dagen\n\nBestäm datum och lokal.\n")
+    browse.submit(lambda: page.get_by_role("button", name="Spara utkastet och förhandsgranska").click())
+    browse.goto("/courses/bytesdagar/edit")
+    browse.submit(lambda: page.get_by_role("button", name="Publicera utkastet").click())
+    assert "”Bytesdagar i föreningen” är publicerad" in page.locator(".flash").first.inner_text()
+    browse.submit(lambda: page.get_by_role("button", name="Logga ut").click())
+
+    email, password = live_server.logins["learner"]
+    browse.log_in(email, password)
+    browse.goto("/courses/bytesdagar")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bytesdagar i föreningen"
+    expect(page.get_by_role("link", name="Planera dagen")).to_be_visible()
