@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
-from lms.catalog import drafts, service
+from lms.catalog import drafts, history, service
 from lms.catalog.content import ContentError
 from lms.catalog.forms import (
     AddModuleForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
@@ -187,3 +187,36 @@ def discard_draft(slug: str):
         return redirect(url_for("catalog.manage"))
     flash(_("The draft is thrown away; the published course is as it was."), "success")
     return redirect(url_for("catalog.editor", slug=slug))
+
+
+# --- content versions: what changed, and restoring one ------------------------------------------------------
+
+@bp.get("/courses/<slug>/versions/<int:version_id>")
+@coordinators
+def version_changes(slug: str, version_id: int):
+    course = service.get_course(slug) or abort(404)
+    version, previous = history.version_with_previous(course.id, version_id)
+    if version is None:
+        abort(404)
+    return render_template("catalog/version_changes.html", course=course, version=version, previous=previous,
+                           changes=history.changes(previous.package if previous else None, version.package),
+                           form=PublishDraftForm())
+
+
+@bp.post("/courses/<slug>/versions/<int:version_id>/restore")
+@coordinators
+def restore_version(slug: str, version_id: int):
+    course = service.get_course(slug) or abort(404)
+    version, _previous = history.version_with_previous(course.id, version_id)
+    form = PublishDraftForm()
+    if version is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    back = url_for("catalog.version_changes", slug=slug, version_id=version_id)
+    with refusal_flashed(back, "warning"):
+        _source, result = history.restore(version, _content_dir(), replace_changed=form.replace_changed.data,
+                                          actor_id=current_user.id)
+    flash(_("The version of %(when)s is restored as a new version.", when=format_datetime(version.imported_at))
+          if result.updated else _("The course is already as that version: nothing changed."), "success")
+    return redirect(url_for("catalog.versions", slug=slug))

@@ -120,6 +120,8 @@ class ContentVersion(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    #: the course's folder as imported, zipped (lms/catalog/history.py); None for imports before 0032
+    package: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     course: Mapped[Course] = relationship(back_populates="versions")
     imported_by: Mapped[User | None] = relationship()

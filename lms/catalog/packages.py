@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.catalog.content import SLUG, ContentError, CourseSource, content_hash, load_content
 from lms.catalog.service import ContentInvalid, ImportResult, get_course, import_content
+from lms.catalog.zipped import folder_package
 from lms.core.unit_of_work import DomainError, after_commit
 
 MAX_FILES = 500
@@ -171,7 +172,10 @@ def check_beside_others(content_dir: Path, slug: str, folder: Path,
     report = load_content(root)
     own = f"{CHECKED_ROOT}/{slug}"
     errors = [e for e in report.errors if e.path == own or e.path.startswith(own + "/")]
-    return next((c for c in report.courses if c.slug == slug), None), errors
+    course = next((c for c in report.courses if c.slug == slug), None)
+    if course is not None:
+        course.folder = folder  # the real folder, which outlives the check's workspace
+    return course, errors
 
 
 def stage_package(stream: BinaryIO, content_dir: Path) -> StagedCourse:
@@ -251,10 +255,4 @@ def upload_course(stream: BinaryIO, content_dir: Path, *, replace_changed: bool,
 def course_package(content_dir: Path, slug: str) -> bytes | None:
     """The course's folder as a zip (files under `<slug>/`), or None when it has no folder."""
     folder = Path(content_dir) / slug
-    if not folder.is_dir():
-        return None
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            archive.write(path, f"{slug}/{path.relative_to(folder).as_posix()}")
-    return buffer.getvalue()
+    return folder_package(folder, slug) if folder.is_dir() else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.catalog.content import ContentError, CourseSource, ModuleSource
+from lms.catalog.zipped import folder_package
 from lms.catalog.markdown import render_markdown
 from lms.catalog.queries import with_topics
 from lms.catalog.models import (
@@ -64,7 +65,7 @@ def import_content(
             result.created.append(source.slug)
         else:
             summary = _update_course(course, source)
-            _record_version(course, source.version, actor_id, summary)
+            _record_version(course, source, actor_id, summary)
             result.updated.append(source.slug)
         if on_course:
             on_course(source)
@@ -79,7 +80,7 @@ def _create_course(source: CourseSource, actor_id: int | None) -> Course:
     course.modules = [_new_module(source, m) for m in source.modules]
     db.session.flush()
     _sync_quizzes(course, source)
-    _record_version(course, source.version, actor_id, "created")
+    _record_version(course, source, actor_id, "created")
     return course
 
 
@@ -168,10 +169,11 @@ def course_url_rewriter(course_slug: str) -> Callable[[str], str]:
     return rewrite
 
 
-def _record_version(course: Course, version: str, actor_id: int | None, summary: str) -> None:
-    db.session.add(ContentVersion(course=course, version=version, imported_by_id=actor_id,
-                                  summary=summary))
-    record_event(actor_id, "course.content_imported", "course", course.id, version=version[:12],
+def _record_version(course: Course, source: CourseSource, actor_id: int | None, summary: str) -> None:
+    """The import in the history, with the files it imported (to compare and restore versions)."""
+    db.session.add(ContentVersion(course=course, version=source.version, imported_by_id=actor_id,
+                                  summary=summary, package=folder_package(source.folder, source.slug)))
+    record_event(actor_id, "course.content_imported", "course", course.id, version=source.version[:12],
                  summary=summary)
 
 
