@@ -16,7 +16,7 @@ from lms.auth.permissions import role_required
 from lms.catalog import drafts, history, service
 from lms.catalog.content import ContentError
 from lms.catalog.forms import (
-    AddModuleForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
+    AddModuleForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm, RestoreVersionForm,
 )
 from lms.catalog.markdown import render_markdown
 from lms.catalog.routes import bp
@@ -200,7 +200,7 @@ def version_changes(slug: str, version_id: int):
         abort(404)
     return render_template("catalog/version_changes.html", course=course, version=version, previous=previous,
                            changes=history.changes(previous.package if previous else None, version.package),
-                           form=PublishDraftForm())
+                           form=RestoreVersionForm())
 
 
 @bp.post("/courses/<slug>/versions/<int:version_id>/restore")
@@ -208,7 +208,7 @@ def version_changes(slug: str, version_id: int):
 def restore_version(slug: str, version_id: int):
     course = service.get_course(slug) or abort(404)
     version, _previous = history.version_with_previous(course.id, version_id)
-    form = PublishDraftForm()
+    form = RestoreVersionForm()
     if version is None:
         abort(404)
     if not form.validate_on_submit():

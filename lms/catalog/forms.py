@@ -19,12 +19,19 @@ class PublicationForm(FlaskForm):
     published = HiddenField()
 
 
+REPLACE_CHANGED = _l("Replace the course even if its files on the server were changed since the last import")
+
+
 class PackageForm(FlaskForm):
     package = FileField(_l("Course package (.zip)"), validators=[
         FileRequired(_l("Choose the course's .zip file.")),
         FileAllowed(["zip"], _l("Upload a .zip file: the course's folder, zipped.")),
     ], description=_l("The course's folder from courses_content/, zipped: course.yaml, the modules, quizzes and files."))
-    replace_changed = BooleanField(_l("Replace the course even if its files on the server were changed since the last import"))
+    replace_changed = BooleanField(REPLACE_CHANGED)
+
+
+class RestoreVersionForm(FlaskForm):
+    replace_changed = BooleanField(REPLACE_CHANGED)
 
 
 class ModuleForm(FlaskForm):
