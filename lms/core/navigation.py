@@ -69,6 +69,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("My transcript"), "reports.my_transcript"),
             NavItem(_l("Evaluations"), "evaluations.mine", learner),
             NavItem(_l("Needs and wishes"), "needs.index", learner),
+            NavItem(_l("My competence growth"), "growth.mine", learner),
             NavItem(_l("Meeting place"), "community.index"),
             NavItem(_l("Directory"), "community.directory_page"),
         )),
@@ -89,6 +90,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Quizzes"), "quizzes.index", coordinator),
             NavItem(_l("Evaluation results"), "evaluations.results_index", coordinator),
             NavItem(_l("Demand and supply"), "needs.demand_page", coordinator),
+            NavItem(_l("Competence growth"), "growth.report", coordinator),
             NavItem(_l("Competence report"), "reports.organisation_report", coordinator),
         ), roles=coordinator),
         NavGroup("organisation", _l("Organisation"), (
@@ -98,6 +100,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Attendance"), "attendance.index", contact),
             NavItem(_l("Competence report"), "reports.organisation_report", contact),
             NavItem(_l("Needs and wishes"), "needs.index", contact),
+            NavItem(_l("Members' competence growth"), "growth.organisation", contact),
         ), roles=contact),
         NavGroup("admin", _l("Administration"), (
             NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
