@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +22,11 @@ bp = Blueprint("growth", __name__)
 
 def _language() -> str:
     return "sv" if str(get_locale()) == "sv" else "en"
+
+
+def signed(value: float) -> str:
+    """A change on the scale with its sign and two decimals, in the page's locale ("+0,54", "−0,20")."""
+    return format_decimal(value, "+#,##0.00;-#,##0.00")
 
 
 @bp.get("/growth")
@@ -61,7 +66,7 @@ def organisation():
     organisation = db.session.get(Organisation, current_user.organisation_id) or abort(404)
     return render_template("growth/organisation.html", organisation=organisation,
                            lines=stats.organisation_growth(organisation.id), k=stats.K_ANONYMITY,
-                           language=_language())
+                           language=_language(), signed=signed)
 
 
 def _filters() -> dict:
@@ -75,13 +80,13 @@ def _filters() -> dict:
 def report():
     filters, language = _filters(), _language()
     lines = stats.course_growth(**filters)
-    bars = [Bar(f"{line.course_title} · {line.competence.name(language)}", max(line.growth.change, 0.0),
-                f"{line.growth.change:+.2f}") for line in lines]
+    bars = [Bar(f"{line.competence.name(language)} · {line.course_title}", max(line.growth.change, 0.0),
+                signed(line.growth.change)) for line in lines]
     chart = bar_chart(bars, title=_("Mean change per course and competence"), maximum=4, label_width=300,
                       description=_("The mean change on the five-step scale, after minus before; the table below has the figures."))
     organisations = db.session.execute(db.select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     return render_template("growth/report.html", lines=lines, chart=chart, filters=filters, years=stats.cycle_years(),
-                           organisations=organisations, few=stats.FEW_PAIRS, language=language)
+                           organisations=organisations, few=stats.FEW_PAIRS, language=language, signed=signed)
 
 
 @bp.get("/growth/report.csv")
