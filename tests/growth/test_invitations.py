@@ -34,6 +34,7 @@ def test_those_who_answered_are_invited_once_and_preferences_hold(app, setting):
     assert queue_later_invitations(LATER - timedelta(days=10)) == 0  # not six months yet
     assert queue_later_invitations(LATER) == 2
     assert queue_later_invitations(LATER + timedelta(hours=1)) == 0
+    db.session.commit()  # the scheduler's tick runs in a transaction of its own
     job = next(job for job in JOBS if job.id == "self-assessment-invitations")
     run_job(app, job, LATER + timedelta(hours=2))
     keys = db.session.execute(select(Notification.user_id).where(Notification.kind == "self_assessment")).scalars()
