@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.planning.routes import bp as planning_bp
     from lms.community.routes import bp as community_bp
     from lms.evaluations.routes import bp as evaluations_bp
+    from lms.growth.routes import bp as growth_bp
     from lms.needs.routes import bp as needs_bp
     from lms.privacy.routes import bp as privacy_bp
     from lms.reports.routes import bp as reports_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(needs_bp)
+    app.register_blueprint(growth_bp)
     app.register_blueprint(community_bp)
     app.register_blueprint(signup_bp)
     register_error_handlers(app)

@@ -100,7 +100,9 @@ def content_check(path: str | None) -> None:
         _print_errors(report.errors)
         raise SystemExit(1)
     modules = sum(len(c.modules) for c in report.courses)
-    click.echo(f"OK: {len(report.courses)} courses, {modules} modules.")
+    competences = sum(len(f.competences) for f in report.frameworks)
+    click.echo(f"OK: {len(report.courses)} courses, {modules} modules, "
+               f"{len(report.frameworks)} frameworks with {competences} competences.")
 
 
 @content_cli.command("import")
@@ -121,7 +123,7 @@ def content_import(path: str | None, actor_email: str | None) -> None:
         raise SystemExit(1)
     with unit_of_work(), click.progressbar(length=len(report.courses), label="Importing courses") as bar:
         result = import_content(report.courses, report.errors, actor_id=actor.id if actor else None,
-                                on_course=lambda _course: bar.update(1))
+                                on_course=lambda _course: bar.update(1), frameworks=report.frameworks)
     click.echo(f"Imported: {len(result.created)} created, {len(result.updated)} updated, "
                f"{len(result.unchanged)} unchanged.")
 

@@ -20,6 +20,7 @@ from lms.community.demo import seed_meeting_place_demo
 from lms.certificates.demo import seed_certificates_demo, seed_renewals_demo
 from lms.quizzes.demo import seed_quiz_demo
 from lms.extensions import db
+from lms.growth.demo import seed_growth_demo
 from lms.notifications.demo import seed_notifications_demo
 from lms.planning.demo import seed_planning_demo
 from lms.privacy.demo import seed_privacy_demo
@@ -99,6 +100,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_members_demo(password_hash)
     seed_reservations_demo()
     seed_offers_demo()
+    seed_growth_demo()
     db.session.flush()
     return [
         ("admin", "admin@kompetenscentret.example", DEMO_PASSWORD),

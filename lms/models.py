@@ -9,7 +9,9 @@ from lms.auth.models import LoginSession, Organisation, Role, Sector, User, User
 from lms.catalog.models import (
     ContentVersion, Course, CourseCompetenceArea, CourseSdg, Module, ModuleProgress,
 )
+from lms.catalog.framework_models import Competence, CourseCompetence, Framework
 from lms.enrolment.models import Enrolment
+from lms.growth.models import SelfAssessment, SelfAssessmentAnswer
 from lms.enrolment.reservation_models import ReservedSeat, SeatReservation
 from lms.enrolment.policy_models import LateCancellation, NoShowLift, WaitlistOffer
 from lms.events.models import DomainEvent
@@ -49,6 +51,7 @@ __all__ = [
     "ClassSession", "Cycle", "CycleTrainer", "Enrolment", "Room", "SessionChange",
     "ErasureRequest", "FeedbackMessage",
     "AccountRequest", "AccountRequestStatus",
+    "Competence", "CourseCompetence", "Framework", "SelfAssessment", "SelfAssessmentAnswer",
 ]
 
 versions.watch(Attendance.metadata)

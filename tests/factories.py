@@ -144,3 +144,38 @@ def consume_events() -> int:
 
     commit()
     return catch_up()
+
+
+def make_competence(key: str | None = None, *, framework: str = "testcomp"):
+    """A competence of a (test) framework, with Swedish and English words."""
+    from sqlalchemy import select
+
+    from lms.catalog.framework_models import Competence, Framework
+
+    found = db.session.execute(select(Framework).where(Framework.slug == framework)).scalar_one_or_none()
+    found = found or Framework(slug=framework, title_sv="Testramverk", title_en="Test framework", source="tests")
+    slug = key or f"competence-{next(_counter)}"
+    competence = Competence(framework=found, key=f"{framework}/{slug}", position=next(_counter), area_slug="area",
+                            area_sv="Område", area_en="Area", name_sv=f"Förmåga {slug}", name_en=f"Skill {slug}",
+                            statement_sv=f"Jag kan {slug}.", statement_en=f"I can {slug}.")
+    db.session.add(competence)
+    db.session.flush()
+    return competence
+
+
+def map_course(course, *competences) -> None:
+    from lms.catalog.framework_models import CourseCompetence
+
+    db.session.add_all(CourseCompetence(course_id=course.id, competence_id=c.id) for c in competences)
+    db.session.flush()
+
+
+def make_assessment(user, cycle, phase: str, levels: dict):
+    """A self-assessment stored as given: {competence: step or None ("don't know")}."""
+    from lms.growth.models import SelfAssessment, SelfAssessmentAnswer
+
+    assessment = SelfAssessment(user_id=user.id, cycle_id=cycle.id, phase=phase, answers=[
+        SelfAssessmentAnswer(competence_id=c.id, level=level) for c, level in levels.items()])
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from markdown_it import MarkdownIt
 
+from lms.catalog.frameworks import FrameworkSource, check_course_competences, load_frameworks
 from lms.catalog.markdown import is_relative
 from lms.catalog.validity import ValiditySource, read_validity, renewal_quiz_problem
 from lms.core.display_text import clean_display_text
@@ -31,7 +32,7 @@ RESERVED_SLUGS = {"manage"}
 COURSE_FIELDS = {
     "slug": True, "title": True, "summary": True, "description": True, "language": True,
     "competence_areas": True, "sdgs": True, "estimated_hours": True, "certificate_design": True,
-    "learning_outcomes": True, "modules": True, "validity": False,
+    "learning_outcomes": True, "modules": True, "validity": False, "competences": False,
 }
 MODULE_FIELDS = {"title": True, "minutes": True, "required": False, "quiz": False, "quiz_settings": False}
 ATTACHMENT_TYPES = {
@@ -86,12 +87,14 @@ class CourseSource:
     modules: list[ModuleSource] = field(default_factory=list)
     version: str = ""
     validity: ValiditySource | None = None  # None: valid without end
+    competences: list[str] = field(default_factory=list)  # keys `<framework>/<competence>` (frameworks.py)
 
 
 @dataclass
 class ContentReport:
     courses: list[CourseSource]
     errors: list[ContentError]
+    frameworks: list[FrameworkSource] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -121,13 +124,13 @@ def load_content(root: Path) -> ContentReport:
         errors.add(root, 0, "the content folder does not exist")
         return ContentReport([], errors.errors)
     courses = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         course = _load_course(folder, errors)
         if course is not None:
             courses.append(course)
     _check_unique_slugs(courses, errors)
     _check_refreshers(courses, errors)
-    return ContentReport(courses, errors.errors)
+    return ContentReport(courses, errors.errors, check_course_competences(courses, load_frameworks(root, errors.add), errors.add))
 
 
 def _check_unique_slugs(courses: list[CourseSource], errors: _Collector) -> None:
@@ -244,13 +247,13 @@ def _course_values(data, lines, folder, path, errors) -> CourseSource:  # type: 
                        f"unknown competence area {area!r} (known: {', '.join(COMPETENCE_AREAS)})")
     sdgs = _sdgs(data, lines, path, errors)
     hours = _hours(data, lines, path, errors)
-    outcomes = _string_list(data, "learning_outcomes", lines, path, errors)
+    outcomes, competences = (_string_list(data, name, lines, path, errors) for name in ("learning_outcomes", "competences"))
     return CourseSource(
         slug=slug, folder=folder, title=clean_display_text(text("title", 200)) or "",
         summary=text("summary", 400),
         description=text("description", 20000), language=language if language in LANGUAGES else "sv",
         competence_areas=areas, sdgs=sdgs, estimated_hours=hours,
-        certificate_design=text("certificate_design", 80), learning_outcomes=outcomes,
+        certificate_design=text("certificate_design", 80), learning_outcomes=outcomes, competences=competences,
     )
 
 

@@ -18,7 +18,7 @@ def seed_catalog_demo(learner_emails: list[str]) -> None:
     if not db.session.execute(select(func.count(Course.id))).scalar_one():
         report = load_content(Path(current_app.config["LMS_CONTENT_DIR"]))
         if report.ok:
-            import_content(report.courses, report.errors)
+            import_content(report.courses, report.errors, frameworks=report.frameworks)
     courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
     if not courses:
         return

@@ -21,7 +21,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from lms.catalog.content import FRONT_MATTER, ContentError, CourseSource, content_hash
-from lms.catalog.packages import UPLOADS, FilesChangedOnServer, check_beside_others
+from lms.catalog.packages import UPLOADS, FilesChangedOnServer, check_beside_others, server_frameworks
 from lms.catalog.service import ContentInvalid, ImportResult, import_content
 from lms.core.unit_of_work import DomainError, after_commit
 
@@ -258,7 +258,7 @@ def publish_draft(content_dir: Path, slug: str, *, replace_changed: bool, actor_
         raise ContentInvalid(errors)
     if not replace_changed and files_changed_since_draft(content_dir, slug):
         raise FilesChangedOnServer(slug)
-    result = import_content([course], [], actor_id=actor_id)
+    result = import_content([course], [], actor_id=actor_id, frameworks=server_frameworks(content_dir) or None)
     after_commit(lambda: _put_draft_in_place(Path(content_dir), slug))
     return result
 

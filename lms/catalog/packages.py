@@ -29,6 +29,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from lms.catalog.content import SLUG, ContentError, CourseSource, content_hash, load_content
+from lms.catalog.frameworks import FrameworkSource, load_frameworks
 from lms.catalog.service import ContentInvalid, ImportResult, get_course, import_content
 from lms.catalog.zipped import folder_package
 from lms.core.unit_of_work import DomainError, after_commit
@@ -225,6 +226,13 @@ def put_in_place(staged: StagedCourse, content_dir: Path) -> None:
     discard(staged)
 
 
+def server_frameworks(content_dir: Path) -> list[FrameworkSource]:
+    """The competence frameworks on the server, which the check read beside the course: the course's
+    mapping to them is imported with it (none found: the mappings are left as they are, and no
+    competence is retired for want of its file)."""
+    return load_frameworks(Path(content_dir), lambda *_error: None)
+
+
 # --- uploading ---------------------------------------------------------------------------------------------
 
 def upload_course(stream: BinaryIO, content_dir: Path, *, replace_changed: bool,
@@ -242,7 +250,8 @@ def upload_course(stream: BinaryIO, content_dir: Path, *, replace_changed: bool,
         if not replace_changed and files_changed_since_import(
                 content_dir, staged.slug, existing.content_version if existing else None):
             raise FilesChangedOnServer(staged.slug)
-        result = import_content([staged.course], [], actor_id=actor_id)  # type: ignore[list-item]
+        result = import_content([staged.course], [], actor_id=actor_id,  # type: ignore[list-item]
+                                frameworks=server_frameworks(content_dir) or None)
     except Exception:
         discard(staged)
         raise

@@ -13,6 +13,7 @@ from lms.core.search import any_contains_text
 from lms.audit.service import record_event
 from lms.catalog.content import ContentError, CourseSource, ModuleSource
 from lms.catalog.zipped import folder_package
+from lms.catalog.frameworks import FrameworkSource, sync_frameworks
 from lms.catalog.markdown import render_markdown
 from lms.catalog.queries import with_topics
 from lms.catalog.models import (
@@ -48,6 +49,7 @@ def import_content(
     *,
     actor_id: int | None = None,
     on_course: Callable[[CourseSource], None] | None = None,
+    frameworks: list[FrameworkSource] | None = None,
 ) -> ImportResult:
     """Bring the database in line with checked content; refuses everything if any check failed."""
     if errors:
@@ -70,6 +72,9 @@ def import_content(
         if on_course:
             on_course(source)
     db.session.flush()
+    if frameworks is not None:
+        by_slug = {c.slug: c.id for c in db.session.execute(select(Course)).scalars()}
+        sync_frameworks(frameworks, [(by_slug[c.slug], c.competences) for c in courses])
     return result
 
 

@@ -23,12 +23,14 @@ LOGGED_IN: tuple[Role, ...] = ()  # every logged-in person
 
 @dataclass(frozen=True)
 class NavItem:
-    """A page in the menu and who may see it (administrators see every page)."""
+    """A page in the menu and who may see it (administrators see every page but their own organisation's)."""
 
     label: object
     endpoint: str
     roles: tuple[Role, ...] | None = LOGGED_IN
     visitors_only: bool = False  # a top-level shortcut that logged-in people find in a group
+    #: False for a page about one's own organisation, which an administrator without one has no use for
+    admins_too: bool = True
 
     def visible_to(self, user) -> bool:  # type: ignore[no-untyped-def]
         """True when `user` may open the page: everyone, any logged-in person, or one of the roles."""
@@ -38,7 +40,7 @@ class NavItem:
             return True
         if not user.is_authenticated:
             return False
-        return not self.roles or user.has_role(Role.ADMIN, *self.roles)
+        return not self.roles or user.has_role(*((Role.ADMIN, *self.roles) if self.admins_too else self.roles))
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("My transcript"), "reports.my_transcript"),
             NavItem(_l("Evaluations"), "evaluations.mine", learner),
             NavItem(_l("Needs and wishes"), "needs.index", learner),
+            NavItem(_l("My competence growth"), "growth.mine", learner),
             NavItem(_l("Meeting place"), "community.index"),
             NavItem(_l("Directory"), "community.directory_page"),
         )),
@@ -89,6 +92,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Quizzes"), "quizzes.index", coordinator),
             NavItem(_l("Evaluation results"), "evaluations.results_index", coordinator),
             NavItem(_l("Demand and supply"), "needs.demand_page", coordinator),
+            NavItem(_l("Competence growth"), "growth.report", coordinator),
             NavItem(_l("Competence report"), "reports.organisation_report", coordinator),
         ), roles=coordinator),
         NavGroup("organisation", _l("Organisation"), (
@@ -98,6 +102,7 @@ def build_menu() -> tuple[NavItem | NavGroup, ...]:
             NavItem(_l("Attendance"), "attendance.index", contact),
             NavItem(_l("Competence report"), "reports.organisation_report", contact),
             NavItem(_l("Needs and wishes"), "needs.index", contact),
+            NavItem(_l("Members' competence growth"), "growth.organisation", contact, admins_too=False),
         ), roles=contact),
         NavGroup("admin", _l("Administration"), (
             NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),

@@ -31,10 +31,11 @@ class Kind(str, enum.Enum):
     OUTBOX_FAILED = "outbox_failed"
     WEEKLY_DIGEST = "weekly_digest"
     RENEWAL_REMINDER = "renewal_reminder"
+    SELF_ASSESSMENT = "self_assessment"
 
 
 #: kinds a person may stop by e-mail (preferences, or the unsubscribe link in the message)
-OPTIONAL = frozenset({Kind.REMINDER, Kind.WEEKLY_DIGEST, Kind.RENEWAL_REMINDER})
+OPTIONAL = frozenset({Kind.REMINDER, Kind.WEEKLY_DIGEST, Kind.RENEWAL_REMINDER, Kind.SELF_ASSESSMENT})
 
 KIND_LABELS = {
     Kind.INVITATION: _l("Invitation"),
@@ -61,6 +62,7 @@ KIND_LABELS = {
     Kind.OUTBOX_FAILED: _l("E-mail not delivered"),
     Kind.WEEKLY_DIGEST: _l("Weekly digest"),
     Kind.RENEWAL_REMINDER: _l("Certificate to renew"),
+    Kind.SELF_ASSESSMENT: _l("Self-assessment six months on"),
 }
 
 

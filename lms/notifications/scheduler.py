@@ -142,6 +142,12 @@ def _evaluation_invitations(now: datetime) -> Any:
     return queue_evaluation_invitations(now, after_each=commit_batch)
 
 
+def _self_assessment_invitations(now: datetime) -> Any:
+    from lms.growth.invitations import queue_later_invitations
+
+    return queue_later_invitations(now, after_each=commit_batch)
+
+
 def _failed_mail_digest(now: datetime) -> Any:
     from lms.notifications.failed_mail import queue_failed_mail_digest
 
@@ -196,6 +202,7 @@ JOBS: list[Job] = [
     Job("reserved-seats-release", _reserved_seats, "interval", {"minutes": 1}),
     Job("cycle-finish", _finish_cycles, "interval", {"hours": 1}),
     Job("evaluation-invitations", _evaluation_invitations, "interval", {"minutes": 15}),
+    Job("self-assessment-invitations", _self_assessment_invitations, "interval", {"hours": 1}),
     Job("weekly-digest", _weekly_digest, "interval", {"minutes": 15}),
     Job("failed-mail-digest", _failed_mail_digest, "interval", {"minutes": 5}),
     Job("certificate-full-sweep", _certificate_full_sweep, "cron", {"hour": 3, "minute": 40}),

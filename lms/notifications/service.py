@@ -104,7 +104,8 @@ def save_preferences(user_id: int, *, email_reminders: bool, reminder_hours: Ite
 
 
 def wants_email(preference: NotificationPreference | None, kind: Kind) -> bool:
-    """Messages that are not optional always go by e-mail."""
+    """Messages that are not optional always go by e-mail; a self-assessment invitation follows the
+    choice for reminders."""
     if kind not in OPTIONAL:
         return True
     if kind is Kind.RENEWAL_REMINDER:
@@ -143,7 +144,8 @@ def read_unsubscribe_token(token: str) -> tuple[int, Kind]:
 def unsubscribe(user_id: int, kind: Kind, *, now: datetime) -> None:
     """Stop e-mails of an optional kind (reminders stay in the app's list; the weekly digest stops)."""
     preference = preferences_for(user_id)
-    save_preferences(user_id, email_reminders=False if kind is Kind.REMINDER else preference.email_reminders,
+    save_preferences(user_id, email_reminders=False if kind in (Kind.REMINDER, Kind.SELF_ASSESSMENT)
+                     else preference.email_reminders,
                      reminder_hours=preference.reminder_hours, now=now,
                      weekly_digest=False if kind is Kind.WEEKLY_DIGEST else None,
                      email_renewals=False if kind is Kind.RENEWAL_REMINDER else None)

@@ -31,6 +31,7 @@ from lms.auth.models import LoginSession, User
 from lms.certificates.models import Certificate
 from lms.enrolment.models import Enrolment, EnrolmentError, EnrolmentStatus
 from lms.extensions import db
+from lms.growth.service import erase_answers
 from lms.notifications.models import CalendarFeed, Notification, NotificationPreference, OutboxMessage
 from lms.planning.models import Cycle, CycleStatus, CycleTrainer
 from lms.privacy.models import ErasureRequest, ErasureStatus, FeedbackMessage
@@ -42,7 +43,8 @@ ANONYMOUS_NAME = "Anonymiserad"
 #: tables the name sweep leaves alone: course content (not about people) and the accounts
 #: themselves (a namesake's account must not be renamed); certificates are handled one by one
 UNSWEPT_TABLES = frozenset({"users", "courses", "modules", "questions", "quizzes", "content_versions",
-                            "course_competence_areas", "course_sdgs", "certificates"})
+                            "course_competence_areas", "course_sdgs", "certificates",
+                            "competence_frameworks", "competences", "course_competences"})
 #: audit details that may hold personal text about the person an event is about
 PERSONAL_DETAIL_KEYS = ("email", "name", "note")
 #: a shorter name is not looked for in other people's text: it would match ordinary words
@@ -86,6 +88,7 @@ def erase_user(user_id: int, *, actor_id: int | None, now: datetime, why: str = 
     report.certificates = _withhold_name_on_certificates(user_id, name)
     _clear_personal_text(user_id, email)
     erase_signatures(user_id)
+    erase_answers(user_id)  # self-assessments: the person leaves every growth figure
     _anonymise_account(user, now)
     db.session.flush()
     report.swept = sweep_identity(name, email, placeholder_email(user_id))

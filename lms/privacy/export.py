@@ -23,11 +23,13 @@ from lms.attendance.models import Attendance, AttendanceWarning
 from lms.attendance.signature_models import AttendanceSignature
 from lms.audit.models import AuditEvent
 from lms.auth.models import LoginSession, User
+from lms.catalog.framework_models import Competence
 from lms.catalog.models import Module, ModuleProgress
 from lms.certificates.models import Certificate
 from lms.enrolment.models import Enrolment
 from lms.enrolment.policy_models import LateCancellation, NoShowLift, WaitlistOffer
 from lms.extensions import db
+from lms.growth.models import SelfAssessment, SelfAssessmentAnswer
 from lms.notifications.models import CalendarFeed, Notification, NotificationPreference, OutboxMessage
 from lms.planning.models import ClassSession, Cycle
 from lms.privacy.models import ErasureRequest, FeedbackMessage
@@ -55,6 +57,7 @@ def personal_data(user_id: int) -> list[Section]:
         Section("module_progress", _l("Modules done"), _progress(user_id)),
         Section("quiz_attempts", _l("Quiz attempts"), _attempts(user_id)),
         Section("certificates", _l("Certificates"), _certificates(user_id)),
+        Section("self_assessments", _l("Self-assessments of competences"), _self_assessments(user_id)),
         Section("waitlist_offers", _l("Seats offered from the wait-list"),
                 _rows(WaitlistOffer, WaitlistOffer.user_id == user_id)),
         Section("late_cancellations", _l("Late cancellations"),
@@ -147,6 +150,19 @@ def _progress(user_id: int) -> list[dict[str, Any]]:
     return [{"module": title, **_columns(p)} for p, title in rows]
 
 
+def _self_assessments(user_id: int) -> list[dict[str, Any]]:
+    """One row per answer: the cycle, the phase, the competence and the step (empty: "don't know")."""
+    rows = db.session.execute(
+        select(SelfAssessment, Cycle.title, Competence.key, SelfAssessmentAnswer.level)
+        .join(Cycle, Cycle.id == SelfAssessment.cycle_id)
+        .join(SelfAssessmentAnswer, SelfAssessmentAnswer.assessment_id == SelfAssessment.id)
+        .join(Competence, Competence.id == SelfAssessmentAnswer.competence_id)
+        .where(SelfAssessment.user_id == user_id).order_by(SelfAssessment.submitted_at, Competence.key)
+    ).all()
+    return [{"cycle": title, "phase": a.phase, "submitted_at": plain(a.submitted_at), "competence": key,
+             "level": level} for a, title, key, level in rows]
+
+
 def _attempts(user_id: int) -> list[dict[str, Any]]:
     attempts = db.session.execute(
         select(QuizAttempt, Module.title).join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
@@ -184,7 +200,7 @@ def _audit(user_id: int) -> list[dict[str, Any]]:
 COVERED = frozenset({"users", "enrolments", "attendances", "attendance_signatures", "attendance_warnings", "module_progress", "quiz_attempts",
                      "certificates", "notifications", "outbox_messages", "notification_preferences", "calendar_feeds",
                      "login_sessions", "feedback_messages", "erasure_requests", "audit_events",
-                     "waitlist_offers", "late_cancellations", "no_show_lifts"})
+                     "waitlist_offers", "late_cancellations", "no_show_lifts", "self_assessments"})
 
 
 def _other_tables(user_id: int) -> list[dict[str, Any]]:

@@ -15,9 +15,9 @@ SHIPPED = Path(__file__).resolve().parents[2] / "courses_content"
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    """A copy of two shipped courses that a test may break."""
+    """A copy of two shipped courses, and the frameworks they map to, that a test may break."""
     root = tmp_path / "courses_content"
-    for slug in ("styrelsearbete", "gdpr-for-foreningar"):
+    for slug in ("styrelsearbete", "gdpr-for-foreningar", "_frameworks"):
         shutil.copytree(SHIPPED / slug, root / slug)
     return root
 
