@@ -49,7 +49,7 @@ SHIPPED_CONTENT = Path(__file__).resolve().parents[1] / "courses_content"
 def _content_copy(tmp_path: Path) -> str:
     """A copy of courses_content/ for one app: the course editor and uploads write into it, never
     into the checkout (the hostile-input walk reaches them too)."""
-    copy = tmp_path / "app-content"
+    copy = tmp_path.parent / f"{tmp_path.name}-content"  # beside tmp_path: tests that list it see only theirs
     if not copy.exists():
         shutil.copytree(SHIPPED_CONTENT, copy)
     return str(copy)

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import yaml
 from flask_babel import lazy_gettext as _l
+from werkzeug.utils import secure_filename
 
-from lms.catalog.content import FRONT_MATTER, ContentError, CourseSource, content_hash
+from lms.catalog.content import FRONT_MATTER, SVG_PAYLOAD, ContentError, CourseSource, attachment_type, content_hash
 from lms.catalog.packages import UPLOADS, FilesChangedOnServer, check_beside_others, server_frameworks
 from lms.catalog.service import ContentInvalid, ImportResult, import_content
 from lms.core.unit_of_work import DomainError, after_commit
@@ -230,6 +231,60 @@ def _append_to_module_list(path: Path, slug: str) -> None:
         lines[end - 1] += "\n"
     lines.insert(end, f"{indent}- {slug}\n")
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def move_module(folder: Path, module_slug: str, offset: int) -> None:
+    """Move a module up (-1) or down (+1) in the course's order: its line in course.yaml's list."""
+    path = folder / "course.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    items = [i for i, line in enumerate(lines) if re.fullmatch(r"\s*-\s+" + re.escape(module_slug) + r"\s*", line)]
+    listed = module_slugs(folder)
+    if len(items) != 1 or module_slug not in listed:
+        raise DraftError(_l("The course has no such module."))
+    other = listed.index(module_slug) + offset
+    if not 0 <= other < len(listed):
+        return
+    there = [i for i, line in enumerate(lines) if re.fullmatch(r"\s*-\s+" + re.escape(listed[other]) + r"\s*", line)]
+    if len(there) != 1:
+        raise DraftError(_l("course.yaml lists its modules in a form the editor cannot change; edit the file."))
+    here, there_at = items[0], there[0]
+    lines[here], lines[there_at] = _ended(lines[there_at]), _ended(lines[here])
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _ended(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n"
+
+
+# --- pictures and files beside the modules ----------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def attachments(folder: Path) -> list[str]:
+    """The files of the course that learners can download or see (pictures, PDFs, …), by name."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and attachment_type(p.name) is not None)
+
+
+def add_attachment(folder: Path, filename: str, data: bytes) -> str:
+    """Put a picture or file beside the modules; returns the name to link it by."""
+    name = secure_filename(filename).lower()
+    if not name or attachment_type(name) is None:
+        raise DraftError(_l("Only pictures (PNG, JPEG, GIF, WebP, SVG) and documents (PDF, text, office files) "
+                            "can be added."))
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise DraftError(_l("The file is larger than %(most)d MB.", most=MAX_ATTACHMENT_BYTES // 2**20))
+    if name.endswith(".svg") and SVG_PAYLOAD.search(data.decode("utf-8", "replace")):
+        raise DraftError(_l("The SVG picture holds a script, an event handler or an outside link; save it "
+                            "again as a plain picture."))
+    (folder / name).write_bytes(data)
+    return name
+
+
+def remove_attachment(folder: Path, name: str) -> None:
+    if name not in attachments(folder):
+        raise DraftError(_l("The course has no such file."))
+    (folder / name).unlink()
 
 
 # --- checking and publishing ------------------------------------------------------------------------------

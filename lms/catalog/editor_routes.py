@@ -16,10 +16,11 @@ from lms.auth.permissions import role_required
 from lms.catalog import drafts, history, service
 from lms.catalog.content import ContentError
 from lms.catalog.forms import (
-    AddModuleForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm, RestoreVersionForm,
+    AddModuleForm, AttachmentForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
+    RestoreVersionForm,
 )
 from lms.catalog.markdown import render_markdown
-from lms.catalog.routes import bp
+from lms.catalog.routes import bp, send_attachment
 from lms.core.unit_of_work import refusal_flashed
 
 coordinators = role_required(Role.COORDINATOR)
@@ -100,6 +101,7 @@ def editor(slug: str):
     located = [(error, next((m for m in modules if error.path.rsplit("/", 1)[-1].startswith(m.slug)), None))
                for error in errors]
     return render_template("catalog/editor.html", course=course, draft=draft, modules=modules, errors=located,
+                           files=drafts.attachments(folder), attachment_form=AttachmentForm(),
                            add_form=AddModuleForm(), publish_form=PublishDraftForm(), action=ProgressForm(),
                            changed=draft and drafts.files_changed_since_draft(_content_dir(), slug))
 
@@ -120,12 +122,24 @@ def edit_module(slug: str, module_slug: str):
                 slug=module_slug, title=form.title.data, minutes=form.minutes.data, required=form.required.data,
                 body=form.body.data or "", quiz=form.quiz.data or ""))
         errors = _module_errors(drafts.check_draft(_content_dir(), slug)[1], slug, module_slug)
-        preview = render_markdown(form.body.data or "", service.course_url_rewriter(slug))
+        preview = render_markdown(form.body.data or "", _draft_url_rewriter(slug))
         flash(_("The draft is saved. Learners see it once you publish the course.") if not errors
               else _("The draft is saved, with errors to fix before it can be published."),
               "success" if not errors else "warning")
     return render_template("catalog/edit_module.html", course=course, module=text, form=form, preview=preview,
                            errors=errors)
+
+
+def _draft_url_rewriter(slug: str):  # type: ignore[no-untyped-def]
+    """Links as the reader makes them, but pictures and files from the draft, which learners cannot see yet."""
+    published = service.course_url_rewriter(slug)
+
+    def rewrite(target: str) -> str:
+        url = published(target)
+        prefix = f"/courses/{slug}/files/"
+        return url_for("catalog.draft_file", slug=slug, filename=url[len(prefix):]) if url.startswith(prefix) else url
+
+    return rewrite
 
 
 def _module_errors(errors: list[ContentError], slug: str, module_slug: str) -> list[tuple[str, int, ContentError]]:
@@ -187,6 +201,57 @@ def discard_draft(slug: str):
         return redirect(url_for("catalog.manage"))
     flash(_("The draft is thrown away; the published course is as it was."), "success")
     return redirect(url_for("catalog.editor", slug=slug))
+
+
+# --- the order of the modules, and pictures and files --------------------------------------------------------
+
+@bp.post("/courses/<slug>/edit/modules/<module_slug>/move")
+@coordinators
+def move_module(slug: str, module_slug: str):
+    _editable(slug)
+    direction = request.form.get("direction")
+    if not ProgressForm().validate_on_submit() or direction not in ("up", "down"):
+        abort(400)
+    back = url_for("catalog.editor", slug=slug)
+    with refusal_flashed(back):
+        drafts.move_module(drafts.start_draft(_content_dir(), slug), module_slug, -1 if direction == "up" else 1)
+    return redirect(f"{back}#modules-heading")
+
+
+@bp.post("/courses/<slug>/edit/files")
+@coordinators
+def add_attachment(slug: str):
+    _editable(slug)
+    form = AttachmentForm()
+    back = url_for("catalog.editor", slug=slug)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.attachment.errors) or _("Choose a file."), "error")
+        return redirect(back)
+    with refusal_flashed(back):
+        name = drafts.add_attachment(drafts.start_draft(_content_dir(), slug), form.attachment.data.filename or "",
+                                     form.attachment.data.read(drafts.MAX_ATTACHMENT_BYTES + 1))
+    flash(_("%(name)s is added to the draft.", name=name), "success")
+    return redirect(f"{back}#files-heading")
+
+
+@bp.post("/courses/<slug>/edit/files/<name>/remove")
+@coordinators
+def remove_attachment(slug: str, name: str):
+    _editable(slug)
+    if not ProgressForm().validate_on_submit():
+        abort(400)
+    with refusal_flashed(url_for("catalog.editor", slug=slug)):
+        drafts.remove_attachment(drafts.start_draft(_content_dir(), slug), name)
+    flash(_("%(name)s is removed from the draft.", name=name), "success")
+    return redirect(url_for("catalog.editor", slug=slug) + "#files-heading")
+
+
+@bp.get("/courses/<slug>/edit/files/<path:filename>")
+@coordinators
+def draft_file(slug: str, filename: str):
+    """A picture or file of the draft (or of the course, without one), served as learners get theirs."""
+    _editable(slug)
+    return send_attachment(_folder(slug), filename, max_age=0)
 
 
 # --- content versions: what changed, and restoring one ------------------------------------------------------

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, Selec
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from lms.admin.forms import CheckboxesField
-from lms.catalog.content import COMPETENCE_AREAS
+from lms.catalog.content import ATTACHMENT_TYPES, COMPETENCE_AREAS
 from lms.catalog.labels import SDG_NAMES
 from lms.core.input import bounded_int
 
@@ -91,3 +91,12 @@ class NewCourseForm(CourseFieldsForm):
     slug = StringField(_l("Address name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("Lowercase letters, digits and hyphens: the end of the course's address "
                                       "and its folder's name. It cannot change later."))
+
+
+class AttachmentForm(FlaskForm):
+    attachment = FileField(_l("A picture or file for the course"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(sorted(s.lstrip(".") for s in ATTACHMENT_TYPES),
+                    _l("Only pictures (PNG, JPEG, GIF, WebP, SVG) and documents (PDF, text, office files) can be added.")),
+    ], description=_l("At most 10 MB. Show it in a module's text with ![what it shows](name.png), or link it "
+                      "with [its title](name.pdf)."))

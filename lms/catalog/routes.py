@@ -98,12 +98,17 @@ def mark_done(slug: str, module_slug: str):
 def attachment(slug: str, filename: str):
     """A file beside the course's Markdown: only known types, only inside the course's folder."""
     course = load_course(slug)
+    return send_attachment(Path(current_app.config["LMS_CONTENT_DIR"]) / course.slug, filename, max_age=3600)
+
+
+def send_attachment(folder: Path, filename: str, *, max_age: int):  # type: ignore[no-untyped-def]
+    """A known type of file inside `folder`, sandboxed (an SVG runs no script); 404 for anything else."""
     content_type = attachment_type(filename)
-    folder = (Path(current_app.config["LMS_CONTENT_DIR"]) / course.slug).resolve()
+    folder = folder.resolve()
     path = (folder / filename).resolve()
     if content_type is None or folder not in path.parents or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=content_type.split(";")[0], max_age=3600)
+    response = send_file(path, mimetype=content_type.split(";")[0], max_age=max_age)
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response.headers["Content-Type"] = content_type
     return response

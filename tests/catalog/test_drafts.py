@@ -228,3 +228,81 @@ def test_a_new_course_thrown_away_leaves_nothing(app, served, coordinator_client
     response = coordinator_client.post("/courses/cirkulara-vanor/edit/discard", data={})
     assert response.location.endswith("/courses/manage")
     assert coordinator_client.get("/courses/cirkulara-vanor/edit").status_code == 404
+
+
+# --- the order of the modules, pictures and files ------------------------------------------------------
+
+def test_moving_a_module_changes_only_the_order_in_course_yaml(content):
+    folder = drafts.start_draft(content, "styrelsearbete")
+    before = drafts.module_slugs(folder)
+    drafts.move_module(folder, before[2], -1)
+    after = drafts.module_slugs(folder)
+    assert after == [before[0], before[2], before[1], *before[3:]]
+    drafts.move_module(folder, after[0], -1)  # the first stays first
+    drafts.move_module(folder, after[-1], 1)  # the last stays last
+    assert drafts.module_slugs(folder) == after
+    assert drafts.check_draft(content, "styrelsearbete")[1] == []
+    with pytest.raises(drafts.DraftError):
+        drafts.move_module(folder, "99-finns-inte", 1)
+
+
+def test_a_coordinator_reorders_modules_and_learners_get_the_new_order_on_publishing(app, served, coordinator_client):
+    first = [m.slug for m in _course().modules]
+    response = coordinator_client.post(f"/courses/styrelsearbete/edit/modules/{first[1]}/move", data={"direction": "up"})
+    assert response.status_code == 302
+    assert [m.slug for m in _course().modules] == first  # a draft until published
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    db.session.expire_all()
+    assert [m.slug for m in _course().modules] == [first[1], first[0], *first[2:]]
+    assert coordinator_client.post(f"/courses/styrelsearbete/edit/modules/{first[1]}/move",
+                                   data={"direction": "sideways"}).status_code == 400
+
+
+def test_a_picture_added_in_the_browser_shows_in_the_preview_and_after_publishing(
+        app, served, coordinator_client, learner_client):
+    import io
+    png = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\0" * 64
+    response = coordinator_client.post("/courses/styrelsearbete/edit/files", content_type="multipart/form-data",
+                                       data={"attachment": (io.BytesIO(png), "Möte på Möllan.PNG")})
+    assert response.status_code == 302
+    name = "mote_pa_mollan.png"
+    assert name in coordinator_client.get("/courses/styrelsearbete/edit").text
+    assert coordinator_client.get(f"/courses/styrelsearbete/edit/files/{name}").data == png
+    assert learner_client.get(f"/courses/styrelsearbete/files/{name}").status_code == 404  # not published yet
+    page = coordinator_client.post(EDIT, data=_module_form(coordinator_client, body=f"![Mötet]({name})\\n")).text
+    assert f'src="/courses/styrelsearbete/edit/files/{name}"' in page.split('id="preview-heading"', 1)[1]
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert learner_client.get(f"/courses/styrelsearbete/files/{name}").data == png
+    assert f'src="/courses/styrelsearbete/files/{name}"' in learner_client.get(f"/courses/styrelsearbete/modules/{MODULE}").text
+
+
+def test_only_known_kinds_of_files_are_added_and_a_script_in_an_svg_is_an_error(app, served, coordinator_client):
+    import io
+    for name in ("skript.html", "program.exe", "../../utanfor.png", "modul.md"):
+        coordinator_client.post("/courses/styrelsearbete/edit/files", content_type="multipart/form-data",
+                                data={"attachment": (io.BytesIO(b"x"), name)})
+    folder = drafts.draft_folder(served, "styrelsearbete")
+    assert not folder.exists() or not {"skript.html", "program.exe", "modul.md"} & {p.name for p in folder.iterdir()}
+    assert not (served.parent / "utanfor.png").exists() and not (served / "utanfor.png").exists()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    page = coordinator_client.post("/courses/styrelsearbete/edit/files", content_type="multipart/form-data",
+                                   data={"attachment": (io.BytesIO(svg), "bild.svg")}, follow_redirects=True).text
+    assert "The SVG picture holds a script" in page and "<code><bdi>bild.svg</bdi></code>" not in page
+    plain = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>'
+    coordinator_client.post("/courses/styrelsearbete/edit/files", content_type="multipart/form-data",
+                            data={"attachment": (io.BytesIO(plain), "bild.svg")})
+    assert "<code><bdi>bild.svg</bdi></code>" in coordinator_client.get("/courses/styrelsearbete/edit").text
+    served_svg = coordinator_client.get("/courses/styrelsearbete/edit/files/bild.svg")
+    assert "sandbox" in served_svg.headers["Content-Security-Policy"]
+    coordinator_client.post("/courses/styrelsearbete/edit/files/bild.svg/remove", data={})
+    assert "<code><bdi>bild.svg</bdi></code>" not in coordinator_client.get("/courses/styrelsearbete/edit").text
+
+
+def test_only_coordinators_add_files_or_see_the_drafts(app, served, learner_client, trainer_client):
+    import io
+    for client in (learner_client, trainer_client):
+        assert client.post("/courses/styrelsearbete/edit/files", content_type="multipart/form-data",
+                           data={"attachment": (io.BytesIO(b"x"), "a.png")}).status_code == 403
+        assert client.get("/courses/styrelsearbete/edit/files/arsmote-dagordning.svg").status_code == 403
+        assert client.post(f"/courses/styrelsearbete/edit/modules/{MODULE}/move", data={"direction": "up"}).status_code == 403
+    assert not drafts.has_draft(served, "styrelsearbete")
