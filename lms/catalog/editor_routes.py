@@ -12,18 +12,20 @@ from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 
 from lms.auth.models import Role
-from lms.auth.permissions import role_required
+from lms.auth.permissions import has_any_role, require, role_required
 from lms.catalog import drafts, history, service
 from lms.catalog.content import ContentError
 from lms.catalog.forms import (
-    AddModuleForm, AttachmentForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
+    AddModuleForm, AttachmentForm, CourseAuthorsForm, CourseFieldsForm, ModuleForm, NewCourseForm, ProgressForm, PublishDraftForm,
     RestoreVersionForm,
 )
 from lms.catalog.markdown import render_markdown
-from lms.catalog.routes import bp, send_attachment
+from lms.catalog.routes import bp, may_author, send_attachment
 from lms.core.unit_of_work import refusal_flashed
 
 coordinators = role_required(Role.COORDINATOR)
+#: the editor's pages: coordinators, and the trainers of a course whose coordinators let them (checked per course)
+authors = role_required(Role.COORDINATOR, Role.TRAINER)
 
 
 def _content_dir() -> Path:
@@ -39,10 +41,14 @@ class EditedCourse:
 
 
 def _editable(slug: str) -> EditedCourse:
-    """The course as its editor shows it: from the database, or only a draft of a new course."""
+    """The course as its editor shows it (from the database, or only a draft of a new course), if this
+    person may write it: a coordinator, or a trainer of its cycles whom the coordinators let (403)."""
     course = service.get_course(slug)
+    if course is not None:
+        require(may_author(course))
     if course is not None and (_content_dir() / course.slug).is_dir():
         return EditedCourse(course.slug, course.title, True)
+    require(has_any_role(current_user, Role.COORDINATOR))
     if course is None and drafts.has_draft(_content_dir(), slug):
         title = drafts.course_fields(drafts.draft_folder(_content_dir(), slug)).get("title")
         return EditedCourse(slug, str(title or slug), False)
@@ -69,7 +75,7 @@ def new_course():
 
 
 @bp.route("/courses/<slug>/edit/course", methods=["GET", "POST"])
-@coordinators
+@authors
 def edit_course_fields(slug: str):
     course = _editable(slug)
     form = CourseFieldsForm(designs=_designs())
@@ -90,7 +96,7 @@ def _folder(slug: str) -> Path:
 
 
 @bp.get("/courses/<slug>/edit")
-@coordinators
+@authors
 def editor(slug: str):
     course = _editable(slug)
     draft = drafts.has_draft(_content_dir(), slug)
@@ -107,7 +113,7 @@ def editor(slug: str):
 
 
 @bp.route("/courses/<slug>/edit/modules/<module_slug>", methods=["GET", "POST"])
-@coordinators
+@authors
 def edit_module(slug: str, module_slug: str):
     course = _editable(slug)
     try:
@@ -158,7 +164,7 @@ def _module_errors(errors: list[ContentError], slug: str, module_slug: str) -> l
 
 
 @bp.post("/courses/<slug>/edit/modules")
-@coordinators
+@authors
 def add_module(slug: str):
     _editable(slug)
     form = AddModuleForm()
@@ -171,7 +177,7 @@ def add_module(slug: str):
 
 
 @bp.post("/courses/<slug>/edit/publish")
-@coordinators
+@authors
 def publish_draft(slug: str):
     course = _editable(slug)
     form = PublishDraftForm()
@@ -186,11 +192,12 @@ def publish_draft(slug: str):
         flash(_("The draft has errors: fix them, then publish."), "error")
         return redirect(back)
     flash(_("“%(title)s” is published: learners read the new version now.", title=course.title), "success")
-    return redirect(url_for("catalog.versions", slug=slug))
+    return redirect(url_for("catalog.versions", slug=slug) if has_any_role(current_user, Role.COORDINATOR)
+                    else url_for("catalog.course", slug=slug))
 
 
 @bp.post("/courses/<slug>/edit/discard")
-@coordinators
+@authors
 def discard_draft(slug: str):
     if not ProgressForm().validate_on_submit():
         abort(400)
@@ -206,7 +213,7 @@ def discard_draft(slug: str):
 # --- the order of the modules, and pictures and files --------------------------------------------------------
 
 @bp.post("/courses/<slug>/edit/modules/<module_slug>/move")
-@coordinators
+@authors
 def move_module(slug: str, module_slug: str):
     _editable(slug)
     direction = request.form.get("direction")
@@ -219,7 +226,7 @@ def move_module(slug: str, module_slug: str):
 
 
 @bp.post("/courses/<slug>/edit/files")
-@coordinators
+@authors
 def add_attachment(slug: str):
     _editable(slug)
     form = AttachmentForm()
@@ -235,7 +242,7 @@ def add_attachment(slug: str):
 
 
 @bp.post("/courses/<slug>/edit/files/<name>/remove")
-@coordinators
+@authors
 def remove_attachment(slug: str, name: str):
     _editable(slug)
     if not ProgressForm().validate_on_submit():
@@ -247,11 +254,25 @@ def remove_attachment(slug: str, name: str):
 
 
 @bp.get("/courses/<slug>/edit/files/<path:filename>")
-@coordinators
+@authors
 def draft_file(slug: str, filename: str):
     """A picture or file of the draft (or of the course, without one), served as learners get theirs."""
     _editable(slug)
     return send_attachment(_folder(slug), filename, max_age=0)
+
+
+@bp.post("/courses/<slug>/authors")
+@coordinators
+def course_authors(slug: str):
+    """Whether the trainers of the course's cycles may edit it in the browser."""
+    course = service.get_course(slug) or abort(404)
+    form = CourseAuthorsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.let_trainers_edit(course, form.trainers_may_edit.data, actor_id=current_user.id)
+    flash(_("The trainers of the course's cycles may now edit it in the browser.") if course.trainers_may_edit
+          else _("Only coordinators edit the course in the browser now."), "success")
+    return redirect(url_for("catalog.versions", slug=slug))
 
 
 # --- content versions: what changed, and restoring one ------------------------------------------------------

@@ -100,3 +100,7 @@ class AttachmentForm(FlaskForm):
                     _l("Only pictures (PNG, JPEG, GIF, WebP, SVG) and documents (PDF, text, office files) can be added.")),
     ], description=_l("At most 10 MB. Show it in a module's text with ![what it shows](name.png), or link it "
                       "with [its title](name.pdf)."))
+
+
+class CourseAuthorsForm(FlaskForm):
+    trainers_may_edit = BooleanField(_l("The trainers of this course's cycles may edit it in the browser"))

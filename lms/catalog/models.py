@@ -29,6 +29,8 @@ class Course(db.Model):
     validity: Mapped[dict | None] = mapped_column(sa.JSON)
     content_version: Mapped[str] = mapped_column(sa.String(64))
     published: Mapped[bool] = mapped_column(default=True)
+    #: coordinators let the trainers of the course's cycles edit it in the browser (lms/catalog/editor_routes.py)
+    trainers_may_edit: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

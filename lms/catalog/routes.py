@@ -17,6 +17,7 @@ from lms.catalog.models import Course
 from lms.core.page_cache import cached_page
 from lms.extensions import limiter
 from lms.core.input import query_int
+from lms.planning.queries import trains_course
 
 bp = Blueprint("catalog", __name__)
 
@@ -57,7 +58,18 @@ def course(slug: str):
     course = load_course(slug)
     progress = service.course_progress(current_user.id, course) if current_user.is_authenticated else None
     return render_template("catalog/course.html", course=course, progress=progress,
-                           upcoming=_upcoming([course]).get(course.id, []))
+                           upcoming=_upcoming([course]).get(course.id, []), may_edit=may_author(course))
+
+
+def may_author(course: Course) -> bool:
+    """Whether this person may edit the course in the browser: a coordinator, or a trainer of its
+    cycles when the coordinators let its trainers (lms/catalog/editor_routes.py)."""
+    if not current_user.is_authenticated:
+        return False
+    if has_any_role(current_user, Role.COORDINATOR):
+        return True
+    return (course.trainers_may_edit and current_user.has_role(Role.TRAINER)
+            and trains_course(current_user.id, course.id))
 
 
 @bp.get("/courses/<slug>/modules/<module_slug>")

@@ -232,6 +232,14 @@ def catalogue_facets() -> dict[str, list]:
     return {"areas": list(areas), "sdgs": list(goals), "languages": list(languages)}
 
 
+def let_trainers_edit(course: Course, allowed: bool, *, actor_id: int) -> None:
+    """Let the trainers of the course's cycles edit it in the browser, or stop letting them."""
+    if course.trainers_may_edit != allowed:
+        course.trainers_may_edit = allowed
+        record_event(actor_id, "course.trainers_may_edit", "course", course.id, allowed=allowed)
+        db.session.flush()
+
+
 def get_course(slug: str) -> Course | None:
     return db.session.execute(
         select(Course).options(selectinload(Course.modules)).where(Course.slug == slug)

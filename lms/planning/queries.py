@@ -163,3 +163,11 @@ def _offer(cycle: Cycle, span: Span, now: datetime) -> CycleOffer:
         enrolment_opens_at=cycle.enrolment_opens_at, enrolment_closes_at=cycle.enrolment_closes_at,
         enrolment_open=window_open,
     )
+
+
+def trains_course(user_id: int, course_id: int) -> bool:
+    """Whether the person is a trainer of any cycle of the course."""
+    return db.session.execute(
+        select(CycleTrainer.cycle_id).join(Cycle, Cycle.id == CycleTrainer.cycle_id)
+        .where(CycleTrainer.user_id == user_id, Cycle.course_id == course_id).limit(1)
+    ).first() is not None

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lms.catalog import drafts
 from lms.catalog.content import load_content
-from lms.catalog.models import Course
+from lms.catalog.models import ContentVersion, Course
 from lms.catalog.service import done_module_ids, mark_module_done
 from lms.extensions import db
 from tests.catalog.conftest import replace_in, versions_of
@@ -306,3 +306,38 @@ def test_only_coordinators_add_files_or_see_the_drafts(app, served, learner_clie
         assert client.get("/courses/styrelsearbete/edit/files/arsmote-dagordning.svg").status_code == 403
         assert client.post(f"/courses/styrelsearbete/edit/modules/{MODULE}/move", data={"direction": "up"}).status_code == 403
     assert not drafts.has_draft(served, "styrelsearbete")
+
+
+# --- trainers whom the coordinators let ---------------------------------------------------------------
+
+def test_a_trainer_edits_a_course_of_their_cycles_only_when_the_coordinators_let_them(
+        app, served, coordinator_client, trainer_client):
+    from tests.factories import make_cycle, make_user
+    from tests.conftest import log_in
+
+    make_cycle(_course(), trainers=[trainer_client.user])
+    stranger = make_user(roles=["trainer"])
+    db.session.commit()
+    other = app.test_client()
+    assert log_in(other, stranger.email).status_code == 302
+    assert trainer_client.get("/courses/styrelsearbete/edit").status_code == 403
+    assert "Edit in the browser" not in trainer_client.get("/courses/styrelsearbete").text
+
+    assert coordinator_client.post("/courses/styrelsearbete/authors", data={"trainers_may_edit": "y"}).status_code == 302
+    assert _course().trainers_may_edit
+    assert "Edit in the browser" in trainer_client.get("/courses/styrelsearbete").text
+    assert trainer_client.get("/courses/styrelsearbete/edit").status_code == 200
+    assert other.get("/courses/styrelsearbete/edit").status_code == 403  # not a trainer of the course
+    data = _module_form(trainer_client, title="Roller, av utbildaren")
+    assert "The draft is saved" in trainer_client.post(EDIT, data=data).text
+    response = trainer_client.post("/courses/styrelsearbete/edit/publish", data={})
+    assert response.location.endswith("/courses/styrelsearbete")
+    db.session.expire_all()
+    assert next(m for m in _course().modules if m.slug == MODULE).title == "Roller, av utbildaren"
+    assert trainer_client.get("/courses/manage/new").status_code == 403  # new courses stay with coordinators
+    first = db.session.execute(select(ContentVersion).order_by(ContentVersion.id)).scalars().first()
+    assert trainer_client.post(f"/courses/styrelsearbete/versions/{first.id}/restore", data={}).status_code == 403
+
+    coordinator_client.post("/courses/styrelsearbete/authors", data={})
+    assert trainer_client.get("/courses/styrelsearbete/edit").status_code == 403
+    assert trainer_client.post("/courses/styrelsearbete/authors", data={"trainers_may_edit": "y"}).status_code == 403
