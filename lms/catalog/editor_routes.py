@@ -121,19 +121,30 @@ def edit_module(slug: str, module_slug: str):
     except drafts.DraftError:
         abort(404)
     form = ModuleForm(obj=text if request.method == "GET" else None)
-    preview = errors = None
+    errors = None
     if form.validate_on_submit():
         with refusal_flashed(request.url):
             drafts.save_module(drafts.start_draft(_content_dir(), slug), drafts.ModuleText(
                 slug=module_slug, title=form.title.data, minutes=form.minutes.data, required=form.required.data,
                 body=form.body.data or "", quiz=form.quiz.data or ""))
         errors = _module_errors(drafts.check_draft(_content_dir(), slug)[1], slug, module_slug)
-        preview = render_markdown(form.body.data or "", _draft_url_rewriter(slug))
         flash(_("The draft is saved. Learners see it once you publish the course.") if not errors
               else _("The draft is saved, with errors to fix before it can be published."),
               "success" if not errors else "warning")
+    preview = render_markdown(form.body.data or "", _draft_url_rewriter(slug))
     return render_template("catalog/edit_module.html", course=course, module=text, form=form, preview=preview,
                            errors=errors)
+
+
+@bp.post("/courses/<slug>/edit/preview")
+@authors
+def live_preview(slug: str):
+    """The module text as learners will read it, rendered as the author types (the sanitising renderer)."""
+    _editable(slug)
+    if not ProgressForm().validate_on_submit():
+        abort(400)
+    body = request.form.get("body", "")[:100_000]
+    return {"html": render_markdown(body, _draft_url_rewriter(slug))}
 
 
 def _draft_url_rewriter(slug: str):  # type: ignore[no-untyped-def]

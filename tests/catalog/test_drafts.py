@@ -341,3 +341,14 @@ def test_a_trainer_edits_a_course_of_their_cycles_only_when_the_coordinators_let
     coordinator_client.post("/courses/styrelsearbete/authors", data={})
     assert trainer_client.get("/courses/styrelsearbete/edit").status_code == 403
     assert trainer_client.post("/courses/styrelsearbete/authors", data={"trainers_may_edit": "y"}).status_code == 403
+
+
+def test_the_live_preview_renders_as_the_reader_does_and_only_for_authors(app, served, coordinator_client,
+                                                                         learner_client):
+    text = "| Roll | Ansvar |\n| --- | --- |\n| Kassör | Ekonomin |\n\n<script>alert(1)</script>\n\n![Dagordning](arsmote-dagordning.svg)"
+    answer = coordinator_client.post("/courses/styrelsearbete/edit/preview", data={"body": text})
+    html = answer.get_json()["html"]
+    assert "<td>Ekonomin</td>" in html and "<script" not in html
+    assert 'src="/courses/styrelsearbete/edit/files/arsmote-dagordning.svg"' in html
+    assert learner_client.post("/courses/styrelsearbete/edit/preview", data={"body": text}).status_code == 403
+    assert not drafts.has_draft(served, "styrelsearbete")  # previewing writes nothing

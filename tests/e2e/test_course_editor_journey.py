@@ -40,6 +40,8 @@ def test_a_coordinator_writes_previews_and_publishes_a_module(browse, live_serve
     page.get_by_label("Text (Markdown)").fill(
         "## Lagakafé\n\n| Vad | Vem |\n| --- | --- |\n| Cyklar | Volontärer med verktyg |\n"
         "| Kläder | Syföreningen |\n\n![Kretsloppet](kretslopp.svg)\n")
+    live = page.get_by_role("region", name="Förhandsgranskning")
+    expect(live.get_by_role("cell", name="Syföreningen")).to_be_visible()  # the preview follows the typing
     page.get_by_label("Quiz (GIFT, frivilligt)").fill(
         "::Cyklar::Vem lagar cyklarna?{=Volontärer med verktyg ~Kommunen}\n\n"
         "::Kläder::Vem lagar kläderna?{=Syföreningen ~Ingen\n")

@@ -170,3 +170,28 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- the course editor: the preview follows the typing (rendered and sanitised by the server) ---
+document.addEventListener("DOMContentLoaded", () => {
+  const preview = document.getElementById("live-preview");
+  const body = document.getElementById("body");
+  if (!preview || !body || !body.form) return;
+  let timer = null;
+  let asked = 0;
+  body.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const ask = ++asked;
+      const data = new FormData();
+      data.append("csrf_token", body.form.querySelector("[name=csrf_token]").value);
+      data.append("body", body.value);
+      try {
+        const response = await fetch(preview.dataset.previewUrl, { method: "POST", body: data, credentials: "same-origin" });
+        if (!response.ok || ask !== asked) return;
+        preview.innerHTML = (await response.json()).html;
+      } catch (error) {
+        // offline or the server away: the preview catches up with the next keystroke or the save
+      }
+    }, 400);
+  });
+});
