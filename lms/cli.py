@@ -108,11 +108,12 @@ def content_check(path: str | None) -> None:
 @content_cli.command("import")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @click.option("--as", "actor_email", help="E-mail of the person importing (recorded in the history).")
-def content_import(path: str | None, actor_email: str | None) -> None:
+@click.option("--force", is_flag=True, help="Import also over courses last changed in the browser.")
+def content_import(path: str | None, actor_email: str | None, force: bool) -> None:
     """Check, then import every course under PATH in one transaction."""
     from lms.auth.service import find_user_by_email
     from lms.catalog.content import load_content
-    from lms.catalog.service import import_content
+    from lms.catalog.service import edited_in_the_browser, import_content
 
     actor = find_user_by_email(actor_email) if actor_email else None
     if actor_email and actor is None:
@@ -120,6 +121,15 @@ def content_import(path: str | None, actor_email: str | None) -> None:
     report = load_content(_content_path(path))
     if not report.ok:
         _print_errors(report.errors)
+        raise SystemExit(1)
+    newer = edited_in_the_browser(report.courses)
+    if newer and not force:
+        for source, version in newer:
+            who = version.imported_by.name if version.imported_by else "someone"
+            click.echo(f"{source.slug}: changed in the browser by {who} on {version.imported_at:%Y-%m-%d %H:%M} UTC, "
+                       "and its files here say something else. Download the course from the browser "
+                       f"(/courses/{source.slug}/package.zip) into {source.folder}, or import with --force "
+                       "to replace that edit.", err=True)
         raise SystemExit(1)
     with unit_of_work(), click.progressbar(length=len(report.courses), label="Importing courses") as bar:
         result = import_content(report.courses, report.errors, actor_id=actor.id if actor else None,

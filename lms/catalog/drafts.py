@@ -313,7 +313,7 @@ def publish_draft(content_dir: Path, slug: str, *, replace_changed: bool, actor_
         raise ContentInvalid(errors)
     if not replace_changed and files_changed_since_draft(content_dir, slug):
         raise FilesChangedOnServer(slug)
-    result = import_content([course], [], actor_id=actor_id, frameworks=server_frameworks(content_dir) or None)
+    result = import_content([course], [], actor_id=actor_id, frameworks=server_frameworks(content_dir) or None, origin="browser")
     after_commit(lambda: _put_draft_in_place(Path(content_dir), slug))
     return result
 

@@ -122,6 +122,8 @@ class ContentVersion(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    #: "files" (`lms content import`) or "browser" (an upload, a published draft, a restore)
+    origin: Mapped[str] = mapped_column(sa.String(20), default="files", server_default="files")
     #: the course's folder as imported, zipped (lms/catalog/history.py); None for imports before 0032
     package: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 

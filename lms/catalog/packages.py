@@ -251,7 +251,7 @@ def upload_course(stream: BinaryIO, content_dir: Path, *, replace_changed: bool,
                 content_dir, staged.slug, existing.content_version if existing else None):
             raise FilesChangedOnServer(staged.slug)
         result = import_content([staged.course], [], actor_id=actor_id,  # type: ignore[list-item]
-                                frameworks=server_frameworks(content_dir) or None)
+                                frameworks=server_frameworks(content_dir) or None, origin="browser")
     except Exception:
         discard(staged)
         raise

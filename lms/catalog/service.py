@@ -50,6 +50,7 @@ def import_content(
     actor_id: int | None = None,
     on_course: Callable[[CourseSource], None] | None = None,
     frameworks: list[FrameworkSource] | None = None,
+    origin: str = "files",
 ) -> ImportResult:
     """Bring the database in line with checked content; refuses everything if any check failed."""
     if errors:
@@ -63,11 +64,11 @@ def import_content(
         if course is not None and course.content_version == source.version:
             result.unchanged.append(source.slug)
         elif course is None:
-            _create_course(source, actor_id)
+            _create_course(source, actor_id, origin)
             result.created.append(source.slug)
         else:
             summary = _update_course(course, source)
-            _record_version(course, source, actor_id, summary)
+            _record_version(course, source, actor_id, summary, origin)
             result.updated.append(source.slug)
         if on_course:
             on_course(source)
@@ -78,14 +79,14 @@ def import_content(
     return result
 
 
-def _create_course(source: CourseSource, actor_id: int | None) -> Course:
+def _create_course(source: CourseSource, actor_id: int | None, origin: str) -> Course:
     course = Course(slug=source.slug, published=True)
     db.session.add(course)
     _apply_course_fields(course, source)
     course.modules = [_new_module(source, m) for m in source.modules]
     db.session.flush()
     _sync_quizzes(course, source)
-    _record_version(course, source, actor_id, "created")
+    _record_version(course, source, actor_id, "created", origin)
     return course
 
 
@@ -174,10 +175,10 @@ def course_url_rewriter(course_slug: str) -> Callable[[str], str]:
     return rewrite
 
 
-def _record_version(course: Course, source: CourseSource, actor_id: int | None, summary: str) -> None:
+def _record_version(course: Course, source: CourseSource, actor_id: int | None, summary: str, origin: str) -> None:
     """The import in the history, with the files it imported (to compare and restore versions)."""
-    db.session.add(ContentVersion(course=course, version=source.version, imported_by_id=actor_id,
-                                  summary=summary, package=folder_package(source.folder, source.slug)))
+    db.session.add(ContentVersion(course=course, version=source.version, imported_by_id=actor_id, summary=summary,
+                                  package=folder_package(source.folder, source.slug), origin=origin))
     record_event(actor_id, "course.content_imported", "course", course.id, version=source.version[:12],
                  summary=summary)
 
@@ -230,6 +231,22 @@ def catalogue_facets() -> dict[str, list]:
     languages = db.session.execute(select(Course.language).distinct()
                                    .where(Course.published.is_(True)).order_by(Course.language)).scalars()
     return {"areas": list(areas), "sdgs": list(goals), "languages": list(languages)}
+
+
+def edited_in_the_browser(sources: list[CourseSource]) -> list[tuple[CourseSource, ContentVersion]]:
+    """The courses whose last version was made in the browser and whose files now say something else:
+    importing those files would silently undo an edit made in the browser."""
+    slugs = [s.slug for s in sources]
+    latest = select(ContentVersion.course_id, func.max(ContentVersion.id).label("id")).group_by(
+        ContentVersion.course_id).subquery()
+    rows = db.session.execute(
+        select(Course.slug, ContentVersion).join(latest, latest.c.course_id == Course.id)
+        .join(ContentVersion, ContentVersion.id == latest.c.id)
+        .options(selectinload(ContentVersion.imported_by))
+        .where(Course.slug.in_(slugs), ContentVersion.origin == "browser")
+    ).all()
+    last = {slug: version for slug, version in rows}
+    return [(s, last[s.slug]) for s in sources if s.slug in last and last[s.slug].version != s.version]
 
 
 def let_trainers_edit(course: Course, allowed: bool, *, actor_id: int) -> None:

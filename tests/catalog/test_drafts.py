@@ -352,3 +352,23 @@ def test_the_live_preview_renders_as_the_reader_does_and_only_for_authors(app, s
     assert 'src="/courses/styrelsearbete/edit/files/arsmote-dagordning.svg"' in html
     assert learner_client.post("/courses/styrelsearbete/edit/preview", data={"body": text}).status_code == 403
     assert not drafts.has_draft(served, "styrelsearbete")  # previewing writes nothing
+
+
+def test_importing_files_over_a_newer_edit_from_the_browser_is_refused_unless_forced(
+        app, served, coordinator_client, runner):
+    original = (served / "styrelsearbete" / f"{MODULE}.md").read_text("utf-8")
+    coordinator_client.post(EDIT, data=_module_form(coordinator_client, title="Roller, ändrade i webbläsaren"))
+    coordinator_client.post("/courses/styrelsearbete/edit/publish", data={})
+    (served / "styrelsearbete" / f"{MODULE}.md").write_text(original, "utf-8")  # e.g. an older checkout deployed
+    refused = runner.invoke(args=["lms", "content", "import", str(served)])
+    assert refused.exit_code == 1
+    assert "styrelsearbete: changed in the browser by" in refused.output and "--force" in refused.output
+    db.session.expire_all()
+    assert next(m for m in _course().modules if m.slug == MODULE).title == "Roller, ändrade i webbläsaren"
+    assert runner.invoke(args=["lms", "content", "import", str(served)]).exit_code == 1  # nothing was imported
+    forced = runner.invoke(args=["lms", "content", "import", str(served), "--force"])
+    assert forced.exit_code == 0, forced.output
+    db.session.expire_all()
+    assert next(m for m in _course().modules if m.slug == MODULE).title == "Styrelsens roller och arbetsfördelning"
+    assert db.session.execute(select(ContentVersion).order_by(ContentVersion.id.desc())).scalars().first().origin == "files"
+    assert runner.invoke(args=["lms", "content", "import", str(served)]).exit_code == 0  # the files are the truth again
